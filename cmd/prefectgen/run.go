@@ -1,0 +1,192 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+// env is what a command may touch of the outside world.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	args    string // the positional arguments, for the usage line
+	short   string // one line for the command list
+	long    string // the help text
+	flags   func(fs *pflag.FlagSet) any
+	run     func(e *env, opts any, args []string) error
+	maxArgs int
+}
+
+// usageError is bad usage: printed with a pointer to the help, exit 2.
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// exitError carries an exit code for failures already reported in full.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+var commands []*command
+
+func lookup(name string) *command {
+	i := slices.IndexFunc(commands, func(c *command) bool { return c.name == name })
+	if i < 0 {
+		return nil
+	}
+	return commands[i]
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		if args[0] == "help" && len(args) > 1 {
+			c := lookup(args[1])
+			if c == nil {
+				return report(e, "", usagef("unknown command %q", args[1]))
+			}
+			commandHelp(stdout, c)
+			return exitOK
+		}
+		usage(stdout)
+		return exitOK
+	case "-v", "--version":
+		args = []string{"version"}
+	}
+	c := lookup(args[0])
+	if c == nil {
+		return report(e, "", usagef("unknown command %q", args[0]))
+	}
+	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	var opts any
+	if c.flags != nil {
+		opts = c.flags(fs)
+	}
+	help := fs.BoolP("help", "h", false, "show this help")
+	if err := fs.Parse(args[1:]); err != nil {
+		return report(e, c.name, usageError{err.Error()})
+	}
+	if *help {
+		commandHelp(stdout, c)
+		return exitOK
+	}
+	if fs.NArg() > c.maxArgs {
+		return report(e, c.name, usagef("too many arguments: %s", strings.Join(fs.Args()[c.maxArgs:], " ")))
+	}
+	return report(e, c.name, c.run(e, opts, fs.Args()))
+}
+
+// report prints err, the one place errors are printed, and returns the
+// exit code.
+func report(e *env, cmd string, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(e.stderr, "prefectgen: %s\n", ue.msg)
+		if cmd != "" {
+			fmt.Fprintf(e.stderr, "Run 'prefectgen help %s' for usage.\n", cmd)
+		} else {
+			fmt.Fprintln(e.stderr, "Run 'prefectgen help' for usage.")
+		}
+		return exitUsage
+	}
+	fmt.Fprintf(e.stderr, "prefectgen: %v\n", err)
+	return exitFailure
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `prefectgen discovers the Prefect flows of a Python repository, validates them,
+generates their deployment artifacts and deploys them.
+
+Usage:
+
+	prefectgen <command> [arguments]
+
+Commands:
+
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "\t%-10s %s\n", c.name, c.short)
+	}
+	fmt.Fprint(w, `
+Run 'prefectgen help <command>' for more about a command.
+Exit codes: 0 success, 1 failure (validation errors, failed work), 2 bad usage.
+`)
+}
+
+func commandHelp(w io.Writer, c *command) {
+	fmt.Fprintf(w, "Usage: prefectgen %s", c.name)
+	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	if c.flags != nil {
+		c.flags(fs)
+		if fs.HasFlags() {
+			fmt.Fprint(w, " [flags]")
+		}
+	}
+	if c.args != "" {
+		fmt.Fprintf(w, " %s", c.args)
+	}
+	fmt.Fprintf(w, "\n\n%s\n", strings.TrimSpace(c.long))
+	if fs.HasFlags() {
+		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
+	}
+}
+
+func init() {
+	commands = append(commands, &command{
+		name:  "version",
+		short: "print prefectgen's version",
+		long:  "Version prints the version of prefectgen.",
+		run: func(e *env, _ any, _ []string) error {
+			fmt.Fprintf(e.stdout, "prefectgen %s\n", buildVersion())
+			return nil
+		},
+	})
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}

@@ -1,0 +1,1 @@
+"""Helpers shared by every RPA flow in this repository."""

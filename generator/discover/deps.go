@@ -1,0 +1,245 @@
+package discover
+
+import (
+	"bufio"
+	"bytes"
+	"path"
+	"regexp"
+	"strings"
+)
+
+// importToDists maps import names whose distribution is named otherwise to
+// the distributions (normalized) that provide them.
+var importToDists = map[string][]string{
+	"yaml":               {"pyyaml", "ruamel-yaml"},
+	"sklearn":            {"scikit-learn"},
+	"skimage":            {"scikit-image"},
+	"cv2":                {"opencv-python", "opencv-python-headless", "opencv-contrib-python", "opencv-contrib-python-headless"},
+	"PIL":                {"pillow"},
+	"bs4":                {"beautifulsoup4"},
+	"dateutil":           {"python-dateutil"},
+	"dotenv":             {"python-dotenv"},
+	"jwt":                {"pyjwt"},
+	"magic":              {"python-magic"},
+	"docx":               {"python-docx"},
+	"pptx":               {"python-pptx"},
+	"Crypto":             {"pycryptodome", "pycrypto"},
+	"Cryptodome":         {"pycryptodomex"},
+	"OpenSSL":            {"pyopenssl"},
+	"psycopg2":           {"psycopg2", "psycopg2-binary"},
+	"psycopg":            {"psycopg", "psycopg-binary"},
+	"MySQLdb":            {"mysqlclient"},
+	"serial":             {"pyserial"},
+	"usb":                {"pyusb"},
+	"git":                {"gitpython"},
+	"attr":               {"attrs"},
+	"fitz":               {"pymupdf"},
+	"Levenshtein":        {"python-levenshtein", "levenshtein"},
+	"jose":               {"python-jose"},
+	"multipart":          {"python-multipart"},
+	"slugify":            {"python-slugify"},
+	"telegram":           {"python-telegram-bot"},
+	"zmq":                {"pyzmq"},
+	"gi":                 {"pygobject"},
+	"kafka":              {"kafka-python"},
+	"ldap":               {"python-ldap"},
+	"nacl":               {"pynacl"},
+	"OpenGL":             {"pyopengl"},
+	"pdfminer":           {"pdfminer-six"},
+	"googleapiclient":    {"google-api-python-client"},
+	"grpc":               {"grpcio"},
+	"faiss":              {"faiss-cpu", "faiss-gpu"},
+	"mpl_toolkits":       {"matplotlib"},
+	"pkg_resources":      {"setuptools"},
+	"websocket":          {"websocket-client"},
+	"wx":                 {"wxpython"},
+	"dns":                {"dnspython"},
+	"win32api":           {"pywin32"},
+	"win32com":           {"pywin32"},
+	"pythoncom":          {"pywin32"},
+	"ruamel":             {"ruamel-yaml"},
+	"snowflake":          {"snowflake-connector-python", "snowflake-snowpark-python"},
+	"Bio":                {"biopython"},
+	"RPA":                {"rpaframework"},
+	"github":             {"pygithub"},
+	"gitlab":             {"python-gitlab"},
+	"Xlib":               {"python-xlib"},
+	"socks":              {"pysocks"},
+	"mx":                 {"egenix-mx-base"},
+	"memcache":           {"python-memcached"},
+	"paho":               {"paho-mqtt"},
+	"speech_recognition": {"speechrecognition"},
+	"google.protobuf":    {"protobuf"},
+}
+
+// namespaceTops are top-level packages shared by many distributions; their
+// imports are named by more components (google.cloud.storage).
+var namespaceTops = map[string]bool{"google": true, "azure": true, "jaraco": true, "zope": true, "backports": true, "sphinxcontrib": true, "opentelemetry": true}
+
+// runtimeProvided are modules every deployment has: the Prefect runtime.
+var runtimeProvided = map[string]bool{"prefect": true}
+
+// normalizeDist is PEP 503 name normalization.
+func normalizeDist(name string) string {
+	return strings.ToLower(distSep.ReplaceAllString(name, "-"))
+}
+
+var distSep = regexp.MustCompile(`[-_.]+`)
+
+// importName returns how an import is named for checking and reporting:
+// the top-level module, or up to three components under a namespace package.
+func importName(module string) string {
+	parts := strings.Split(module, ".")
+	if namespaceTops[parts[0]] {
+		return strings.Join(parts[:min(len(parts), 3)], ".")
+	}
+	return parts[0]
+}
+
+// candidateDists returns the normalized distributions that may provide the
+// import (as returned by importName).
+func candidateDists(imp string) []string {
+	parts := strings.Split(imp, ".")
+	var c []string
+	if ds, ok := importToDists[imp]; ok {
+		c = append(c, ds...)
+	}
+	if ds, ok := importToDists[parts[0]]; ok && len(parts) == 1 {
+		c = append(c, ds...)
+	}
+	for n := len(parts); n >= 1; n-- {
+		c = append(c, normalizeDist(strings.Join(parts[:n], "-")))
+	}
+	return c
+}
+
+// suggestedDist names the distribution to add for an import.
+func suggestedDist(imp string) string {
+	pretty := map[string]string{"yaml": "PyYAML", "sklearn": "scikit-learn", "cv2": "opencv-python", "PIL": "Pillow", "bs4": "beautifulsoup4"}
+	if p, ok := pretty[imp]; ok {
+		return p
+	}
+	if ds := importToDists[imp]; len(ds) > 0 {
+		return ds[0]
+	}
+	return normalizeDist(strings.ReplaceAll(imp, ".", "-"))
+}
+
+// requirement is one requirement line.
+type requirement struct {
+	file   string
+	line   int
+	col    int
+	name   string // normalized distribution name
+	text   string // the requirement as written, without comments and options
+	pin    string // the version of an exact == pin, else ""
+	marker string
+}
+
+// reqFile is a parsed requirements file.
+type reqFile struct {
+	reqs      []requirement
+	includes  []reqInclude
+	anonymous bool // a line installs something without a known name (a path or URL)
+	problems  []ValidationError
+}
+
+type reqInclude struct {
+	path      string // relative to the repository root
+	line, col int
+}
+
+var reqName = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$`)
+var exactPin = regexp.MustCompile(`^===?\s*([^\s,;*]+)\s*$`)
+
+// parseRequirements reads a pip requirements file at rel.
+func parseRequirements(rel string, data []byte) reqFile {
+	var rf reqFile
+	dir := path.Dir(rel)
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	lineNo, start := 0, 0
+	var logical strings.Builder
+	for sc.Scan() {
+		lineNo++
+		raw := strings.TrimSuffix(sc.Text(), "\r")
+		if logical.Len() == 0 {
+			start = lineNo
+		}
+		if strings.HasSuffix(raw, `\`) {
+			logical.WriteString(strings.TrimSuffix(raw, `\`))
+			continue
+		}
+		logical.WriteString(raw)
+		line := logical.String()
+		logical.Reset()
+		if i := commentStart(line); i >= 0 {
+			line = line[:i]
+		}
+		indent := len(line) - len(strings.TrimLeft(line, " \t"))
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		col := indent + 1
+		if strings.HasPrefix(line, "-") {
+			opt, arg, _ := strings.Cut(line, " ")
+			if o, a, ok := strings.Cut(opt, "="); ok {
+				opt, arg = o, a
+			}
+			arg = strings.TrimSpace(arg)
+			switch opt {
+			case "-r", "--requirement", "-c", "--constraint":
+				rf.includes = append(rf.includes, reqInclude{path: path.Join(dir, arg), line: start, col: col})
+			case "-e", "--editable":
+				rf.anonymous = true
+			}
+			continue
+		}
+		if strings.Contains(line, "://") && !strings.Contains(line, " @ ") || strings.HasPrefix(line, ".") || strings.HasPrefix(line, "/") {
+			rf.anonymous = true // a URL or a local path
+			continue
+		}
+		req, marker, _ := strings.Cut(line, ";")
+		if i := strings.Index(req, " --"); i >= 0 { // per-requirement options such as --hash
+			req = req[:i]
+		}
+		m := reqName.FindStringSubmatch(strings.TrimSpace(req))
+		if m == nil {
+			rf.problems = append(rf.problems, problem(CodeBadRequirement, rel, start, col, "cannot read requirement "+quoteShort(line)))
+			continue
+		}
+		spec := strings.TrimSpace(m[3])
+		if strings.HasPrefix(spec, "@") {
+			rf.anonymous = true
+		}
+		r := requirement{file: rel, line: start, col: col, name: normalizeDist(m[1]), marker: strings.TrimSpace(marker),
+			text: strings.TrimSpace(m[1] + m[2] + spec)}
+		if r.marker != "" {
+			r.text += "; " + r.marker
+		}
+		if pm := exactPin.FindStringSubmatch(spec); pm != nil {
+			r.pin = pm[1]
+		}
+		rf.reqs = append(rf.reqs, r)
+	}
+	return rf
+}
+
+// commentStart returns where a # comment starts (at the start of a line or
+// after whitespace, as pip reads it), or -1.
+func commentStart(line string) int {
+	for i := 0; i < len(line); i++ {
+		if line[i] == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t') {
+			return i
+		}
+	}
+	return -1
+}
+
+func quoteShort(s string) string {
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return `"` + s + `"`
+}

@@ -1,0 +1,358 @@
+package discover
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// Options controls a discovery run.
+type Options struct {
+	// Root is the repository root; every reported path is relative to it.
+	Root string
+	// FlowsDir, relative to Root, limits the scan to one folder.
+	FlowsDir string
+	// Workers is the number of parsing goroutines; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Result is what a discovery run found.
+type Result struct {
+	// Flows are sorted by path, then line.
+	Flows      []FlowMetadata   `json:"flows"`
+	Validation ValidationResult `json:"validation"`
+	Stats      Stats            `json:"stats"`
+}
+
+// Stats counts the work done.
+type Stats struct {
+	FilesSeen   int `json:"files_seen"`   // Python files found by the walk
+	FilesParsed int `json:"files_parsed"` // files parsed (the others cannot define a flow)
+}
+
+// Deployable returns the flows that can be deployed.
+func (r *Result) Deployable() []FlowMetadata {
+	var fs []FlowMetadata
+	for _, f := range r.Flows {
+		if f.Deployable {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// mayDefineFlow is the byte pre-filter: a file that never says "prefect"
+// cannot import Prefect's flow decorator, so it cannot define a flow.
+func mayDefineFlow(src []byte) bool {
+	return bytes.Contains(src, []byte("prefect")) && bytes.Contains(src, []byte("flow"))
+}
+
+// Discover scans the repository at opts.Root. The error is for a root that
+// cannot be scanned at all; problems with the repository's files are in
+// the result's Validation.
+func Discover(opts Options) (*Result, error) {
+	root, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(root)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not a folder", opts.Root)
+	}
+	scope := ""
+	if opts.FlowsDir != "" {
+		scope = filepath.ToSlash(filepath.Clean(opts.FlowsDir))
+		if filepath.IsAbs(opts.FlowsDir) {
+			if scope, err = filepath.Rel(root, opts.FlowsDir); err != nil {
+				return nil, err
+			}
+			scope = filepath.ToSlash(scope)
+		}
+		if scope == "." {
+			scope = ""
+		}
+		if scope == ".." || strings.HasPrefix(scope, "../") {
+			return nil, fmt.Errorf("--flows-dir %s is outside the repository %s", opts.FlowsDir, opts.Root)
+		}
+		if fi, err := os.Stat(filepath.Join(root, scope)); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("--flows-dir %s is not a folder of %s", opts.FlowsDir, opts.Root)
+		}
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	d := &discovery{root: root, files: map[string]*parsedFile{}, exists: map[string]bool{}, reqs: map[string]*reqFile{}}
+	res := &Result{}
+	d.scan(scope, workers, res)
+	d.finish(res)
+	return res, nil
+}
+
+type discovery struct {
+	root  string
+	mu    sync.Mutex
+	files map[string]*parsedFile // parsed files by rel path
+
+	exists map[string]bool     // stat cache, by rel path
+	reqs   map[string]*reqFile // requirements files by rel path
+	res    *Result
+	pp     *pyParser // for files the scan did not parse
+	third  map[string][]thirdParty
+}
+
+type job struct{ rel, abs string }
+
+// scan walks the tree and parses, in parallel, the files that may define
+// a flow.
+func (d *discovery) scan(scope string, workers int, res *Result) {
+	jobs := make(chan job, 256)
+	var wg sync.WaitGroup
+	var problems []ValidationError
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var pp *pyParser
+			defer func() {
+				if pp != nil {
+					pp.Close()
+				}
+			}()
+			for j := range jobs {
+				src, prob, ok := readSource(j)
+				if !ok {
+					d.mu.Lock()
+					problems = append(problems, prob)
+					d.mu.Unlock()
+					continue
+				}
+				if !mayDefineFlow(src) {
+					continue
+				}
+				if pp == nil {
+					pp = newPyParser()
+				}
+				pf := pp.parse(j.rel, src)
+				d.mu.Lock()
+				d.files[j.rel] = &pf
+				res.Stats.FilesParsed++
+				d.mu.Unlock()
+			}
+		}()
+	}
+	w := &walker{root: d.root, scope: scope, emit: func(rel, abs string) {
+		res.Stats.FilesSeen++
+		jobs <- job{rel, abs}
+	}}
+	w.walk()
+	close(jobs)
+	wg.Wait()
+	for _, p := range append(w.problems, problems...) {
+		res.Validation.Add(p)
+	}
+}
+
+// readSource reads a Python file; ok is false when it cannot be scanned,
+// with the problem to report.
+func readSource(j job) (src []byte, prob ValidationError, ok bool) {
+	src, err := os.ReadFile(j.abs)
+	if err != nil {
+		msg := err.Error()
+		if pe, isPE := err.(*os.PathError); isPE {
+			msg = pe.Err.Error()
+		}
+		return nil, problem(CodeUnreadable, j.rel, 0, 0, "cannot read: "+msg), false
+	}
+	src = trimBOM(src)
+	if !validUTF8(src) {
+		line, col := firstInvalid(src)
+		return nil, problem(CodeNotUTF8, j.rel, line, col, "file is not valid UTF-8; not scanned"), false
+	}
+	return src, ValidationError{}, true
+}
+
+func validUTF8(b []byte) bool { return utf8.Valid(b) }
+
+// firstInvalid returns the line and column of the first byte that is not
+// UTF-8.
+func firstInvalid(src []byte) (int, int) {
+	line, col := 1, 1
+	for len(src) > 0 {
+		r, n := utf8.DecodeRune(src)
+		if r == utf8.RuneError && n <= 1 {
+			return line, col
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col += n
+		}
+		src = src[n:]
+	}
+	return line, col
+}
+
+// finish resolves what each flow needs and runs the checks that span files.
+func (d *discovery) finish(res *Result) {
+	d.res = res
+	defer func() {
+		if d.pp != nil {
+			d.pp.Close()
+		}
+	}()
+	rels := make([]string, 0, len(d.files))
+	for rel := range d.files {
+		rels = append(rels, rel)
+	}
+	sort.Strings(rels)
+	syntaxBroken := map[string]bool{}
+	for _, rel := range rels {
+		pf := d.files[rel]
+		for _, p := range pf.problems {
+			res.Validation.Add(p)
+			if p.Code == CodeSyntax {
+				syntaxBroken[rel] = true
+			}
+		}
+		for _, f := range pf.flows {
+			res.Flows = append(res.Flows, f)
+		}
+	}
+	slices.SortStableFunc(res.Flows, func(a, b FlowMetadata) int {
+		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	flowErrs := make([][]ValidationError, len(res.Flows))
+	missing := map[missingKey][]*FlowMetadata{}
+	for i := range res.Flows {
+		f := &res.Flows[i]
+		d.complete(f)
+		flowErrs[i] = d.checkFlow(f, missing)
+		if syntaxBroken[f.Path] {
+			flowErrs[i] = append(flowErrs[i], ValidationError{Code: CodeSyntax, Message: f.Path + " has syntax errors; Prefect cannot import it"})
+		}
+	}
+	d.reportMissing(missing)
+	d.duplicates(flowErrs)
+	for i := range res.Flows {
+		f := &res.Flows[i]
+		f.ValidationErrors = []string{}
+		for _, p := range flowErrs[i] {
+			f.ValidationErrors = append(f.ValidationErrors, p.Code+": "+p.Message)
+		}
+		slices.Sort(f.ValidationErrors)
+		f.ValidationErrors = slices.Compact(f.ValidationErrors)
+		f.IsValid = len(f.ValidationErrors) == 0
+	}
+	if len(res.Flows) == 0 {
+		res.Validation.Add(problem(CodeNoFlows, "", 0, 0, "no Prefect flows found"))
+	}
+	if res.Flows == nil {
+		res.Flows = []FlowMetadata{}
+	}
+	res.Validation.finish()
+}
+
+// complete fills in a flow's module path, entrypoint and the files that
+// belong to it.
+func (d *discovery) complete(f *FlowMetadata) {
+	f.Folder = path.Dir(f.Path)
+	if f.Folder == "." {
+		f.Folder = ""
+	}
+	mod := strings.TrimSuffix(f.Path, ".py")
+	mod = strings.TrimSuffix(mod, "/__init__")
+	f.ModulePath = strings.ReplaceAll(mod, "/", ".")
+	f.Entrypoint = f.Path + ":" + f.FunctionName
+	f.DockerfilePath = d.nearest(f.Folder, func(dir string) []string { return d.present(dir, "Dockerfile") })
+	f.EnvFiles = d.envFiles(f.Folder)
+	f.RequirementsFiles, f.Dependencies = d.requirements(f.Folder)
+	f.LocalModules, f.Imports = d.closure(f.Path)
+}
+
+// present returns the named files that exist in folder dir.
+func (d *discovery) present(dir string, names ...string) []string {
+	var out []string
+	for _, n := range names {
+		rel := path.Join(dir, n)
+		if d.isFile(rel) {
+			out = append(out, rel)
+		}
+	}
+	return out
+}
+
+func (d *discovery) isFile(rel string) bool {
+	if v, ok := d.exists[rel]; ok {
+		return v
+	}
+	fi, err := os.Stat(filepath.Join(d.root, filepath.FromSlash(rel)))
+	v := err == nil && fi.Mode().IsRegular()
+	d.exists[rel] = v
+	return v
+}
+
+func (d *discovery) isDir(rel string) bool {
+	key := rel + "/"
+	if v, ok := d.exists[key]; ok {
+		return v
+	}
+	fi, err := os.Stat(filepath.Join(d.root, filepath.FromSlash(rel)))
+	v := err == nil && fi.IsDir()
+	d.exists[key] = v
+	return v
+}
+
+// nearest returns the first non-empty result of find for dir and each
+// folder above it up to the root.
+func (d *discovery) nearest(dir string, find func(dir string) []string) string {
+	for {
+		if got := find(dir); len(got) > 0 {
+			return got[0]
+		}
+		if dir == "" {
+			return ""
+		}
+		dir = parentDir(dir)
+	}
+}
+
+func parentDir(dir string) string {
+	p := path.Dir(dir)
+	if p == "." {
+		return ""
+	}
+	return p
+}
+
+// envFiles returns the .env.* files of the nearest folder that has any.
+func (d *discovery) envFiles(dir string) []string {
+	for {
+		entries, _ := os.ReadDir(filepath.Join(d.root, filepath.FromSlash(dir)))
+		var out []string
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".env.") && !e.IsDir() {
+				out = append(out, path.Join(dir, e.Name()))
+			}
+		}
+		if len(out) > 0 || dir == "" {
+			if out == nil {
+				out = []string{}
+			}
+			return out
+		}
+		dir = parentDir(dir)
+	}
+}

@@ -1,0 +1,689 @@
+package discover
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	sitter "github.com/tree-sitter/go-tree-sitter"
+	python "github.com/tree-sitter/tree-sitter-python/bindings/go"
+)
+
+// flowDecorators are the fully qualified names of Prefect's flow decorator.
+var flowDecorators = map[string]bool{"prefect.flow": true, "prefect.flows.flow": true}
+
+// bannedNameChars are the characters Prefect refuses in a flow name
+// (prefect/types/names.py BANNED_CHARACTERS).
+const bannedNameChars = "/%&><"
+
+// maxSyntaxErrors bounds the syntax errors reported for one file.
+const maxSyntaxErrors = 10
+
+// parsedFile is what one Python file contributes.
+type parsedFile struct {
+	rel      string
+	flows    []FlowMetadata
+	imports  []importRef
+	problems []ValidationError
+}
+
+// importRef is one imported module.
+type importRef struct {
+	module string   // dotted module, without the leading dots of a relative import
+	level  int      // number of leading dots; 0 for an absolute import
+	names  []string // the names of a from-import, which may be submodules
+	line   int
+	col    int
+}
+
+// binding records that a module-level name refers to a qualified name
+// (import prefect as pf binds pf to prefect) from a byte offset on.
+type binding struct {
+	at  uint
+	fqn string
+}
+
+// pyParser extracts flows and imports from Python source. It owns one
+// tree-sitter parser and is not safe for concurrent use.
+type pyParser struct {
+	p *sitter.Parser
+}
+
+func newPyParser() *pyParser {
+	p := sitter.NewParser()
+	if err := p.SetLanguage(sitter.NewLanguage(python.Language())); err != nil {
+		panic(fmt.Sprintf("discover: loading the Python grammar: %v", err))
+	}
+	return &pyParser{p: p}
+}
+
+func (pp *pyParser) Close() { pp.p.Close() }
+
+// fileScan holds the state of one file's extraction.
+type fileScan struct {
+	src      []byte
+	out      *parsedFile
+	bindings map[string][]binding
+	starFlow bool // from prefect import *
+	cands    []candidate
+}
+
+// candidate is a decorated definition found while walking, judged once
+// every module-level import is known.
+type candidate struct {
+	node   sitter.Node // decorated_definition
+	class  string      // enclosing class path, "" at module level
+	nested bool        // inside a function
+}
+
+// parse extracts flows and imports from src, the content of the file at
+// rel (a path relative to the repository root).
+func (pp *pyParser) parse(rel string, src []byte) parsedFile {
+	out := parsedFile{rel: rel}
+	tree := pp.p.Parse(src, nil)
+	if tree == nil {
+		out.problems = append(out.problems, problem(CodeSyntax, rel, 1, 1, "the file could not be parsed"))
+		return out
+	}
+	defer tree.Close()
+	root := tree.RootNode()
+	s := &fileScan{src: src, out: &out, bindings: map[string][]binding{}}
+	if root.HasError() {
+		s.syntaxErrors(*root)
+	}
+	s.block(*root, "", false)
+	for _, c := range s.cands {
+		s.judge(c)
+	}
+	return out
+}
+
+func (s *fileScan) text(n sitter.Node) string { return string(s.src[n.StartByte():n.EndByte()]) }
+
+// pos returns the 1-based line and byte column of n.
+func pos(n sitter.Node) (int, int) {
+	p := n.StartPosition()
+	return int(p.Row) + 1, int(p.Column) + 1
+}
+
+func (s *fileScan) syntaxErrors(n sitter.Node) {
+	var errs []ValidationError
+	var walk func(n sitter.Node)
+	walk = func(n sitter.Node) {
+		if len(errs) >= maxSyntaxErrors {
+			return
+		}
+		if n.IsMissing() {
+			l, c := pos(n)
+			errs = append(errs, problem(CodeSyntax, s.out.rel, l, c, fmt.Sprintf("invalid syntax: missing %q", n.Kind())))
+			return
+		}
+		if n.IsError() {
+			l, c := pos(n)
+			msg := "invalid syntax"
+			if n.ChildCount() > 0 {
+				first := n.Child(0)
+				if t := strings.TrimSpace(s.text(*first)); t != "" && utf8.RuneCountInString(t) <= 20 && !strings.Contains(t, "\n") {
+					msg = fmt.Sprintf("invalid syntax near %q", t)
+				}
+			}
+			if len(errs) == 0 || errs[len(errs)-1].Line != l {
+				errs = append(errs, problem(CodeSyntax, s.out.rel, l, c, msg))
+			}
+			return
+		}
+		for i := uint(0); i < n.ChildCount(); i++ {
+			if ch := n.Child(i); ch.HasError() {
+				walk(*ch)
+			}
+		}
+	}
+	walk(n)
+	if len(errs) == 0 { // HasError without an ERROR or MISSING node: report the root
+		errs = append(errs, problem(CodeSyntax, s.out.rel, 1, 1, "invalid syntax"))
+	}
+	s.out.problems = append(s.out.problems, errs...)
+}
+
+// block walks the statements of a module, class or function body, or of a
+// compound statement inside one. class is the enclosing class path and
+// nested tells whether a function encloses the statements.
+func (s *fileScan) block(n sitter.Node, class string, nested bool) {
+	for i := uint(0); i < n.NamedChildCount(); i++ {
+		st := n.NamedChild(i)
+		switch st.Kind() {
+		case "import_statement", "import_from_statement", "future_import_statement":
+			s.importStmt(*st, !nested && class == "")
+		case "decorated_definition":
+			s.cands = append(s.cands, candidate{node: *st, class: class, nested: nested})
+			if def := st.ChildByFieldName("definition"); def != nil {
+				s.definition(*def, class, nested)
+			}
+		case "function_definition", "class_definition":
+			s.definition(*st, class, nested)
+		case "block", "if_statement", "elif_clause", "else_clause", "try_statement", "except_clause",
+			"except_group_clause", "finally_clause", "with_statement", "for_statement", "while_statement",
+			"match_statement", "case_clause", "ERROR":
+			s.block(*st, class, nested)
+		}
+	}
+}
+
+func (s *fileScan) definition(def sitter.Node, class string, nested bool) {
+	body := def.ChildByFieldName("body")
+	if body == nil {
+		return
+	}
+	if def.Kind() == "class_definition" && !nested {
+		name := ""
+		if nm := def.ChildByFieldName("name"); nm != nil {
+			name = s.text(*nm)
+		}
+		if class != "" {
+			name = class + "." + name
+		}
+		s.block(*body, name, false)
+		return
+	}
+	s.block(*body, class, true)
+}
+
+func (s *fileScan) importStmt(st sitter.Node, bind bool) {
+	line, col := pos(st)
+	switch st.Kind() {
+	case "future_import_statement":
+		s.out.imports = append(s.out.imports, importRef{module: "__future__", line: line, col: col})
+	case "import_statement":
+		for i := uint(0); i < st.NamedChildCount(); i++ {
+			ch := st.NamedChild(i)
+			mod, alias := "", ""
+			switch ch.Kind() {
+			case "dotted_name":
+				mod = s.text(*ch)
+			case "aliased_import":
+				if nm := ch.ChildByFieldName("name"); nm != nil {
+					mod = s.text(*nm)
+				}
+				if al := ch.ChildByFieldName("alias"); al != nil {
+					alias = s.text(*al)
+				}
+			default:
+				continue
+			}
+			mod = compactDots(mod)
+			s.out.imports = append(s.out.imports, importRef{module: mod, line: line, col: col})
+			if !bind || mod == "" {
+				continue
+			}
+			if alias != "" {
+				s.bind(alias, st.StartByte(), mod)
+			} else {
+				top, _, _ := strings.Cut(mod, ".")
+				s.bind(top, st.StartByte(), top)
+			}
+		}
+	case "import_from_statement":
+		ref := importRef{line: line, col: col}
+		modNode := st.ChildByFieldName("module_name")
+		if modNode == nil {
+			return
+		}
+		if modNode.Kind() == "relative_import" {
+			t := s.text(*modNode)
+			ref.level = len(t) - len(strings.TrimLeft(t, "."))
+			ref.module = compactDots(t[ref.level:])
+		} else {
+			ref.module = compactDots(s.text(*modNode))
+		}
+		star := false
+		for i := uint(0); i < st.NamedChildCount(); i++ {
+			ch := st.NamedChild(i)
+			if ch.Equals(*modNode) {
+				continue
+			}
+			name, alias := "", ""
+			switch ch.Kind() {
+			case "dotted_name":
+				name = s.text(*ch)
+			case "aliased_import":
+				if nm := ch.ChildByFieldName("name"); nm != nil {
+					name = s.text(*nm)
+				}
+				if al := ch.ChildByFieldName("alias"); al != nil {
+					alias = s.text(*al)
+				}
+			case "wildcard_import":
+				star = true
+				continue
+			default:
+				continue
+			}
+			name = compactDots(name)
+			ref.names = append(ref.names, name)
+			if bind && ref.level == 0 {
+				if alias == "" {
+					alias = name
+				}
+				s.bind(alias, st.StartByte(), ref.module+"."+name)
+			} else if bind {
+				if alias == "" {
+					alias = name
+				}
+				s.bind(alias, st.StartByte(), strings.Repeat(".", ref.level)+ref.module+"."+name)
+			}
+		}
+		if star && bind && ref.level == 0 && (ref.module == "prefect" || ref.module == "prefect.flows") {
+			s.bind("flow", st.StartByte(), ref.module+".flow")
+		}
+		s.out.imports = append(s.out.imports, ref)
+	}
+}
+
+// compactDots removes the spaces a dotted name may contain (a . b).
+func compactDots(s string) string {
+	if !strings.ContainsAny(s, " \t\\\n") {
+		return s
+	}
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '\\' || r == '\n' || r == '\r' }), "")
+}
+
+func (s *fileScan) bind(name string, at uint, fqn string) {
+	s.bindings[name] = append(s.bindings[name], binding{at: at, fqn: fqn})
+}
+
+// resolve returns the qualified name a module-level name refers to at
+// byte offset at: the last binding before it, else the first after it.
+func (s *fileScan) resolve(name string, at uint) string {
+	bs := s.bindings[name]
+	fqn := ""
+	for _, b := range bs {
+		if b.at < at {
+			fqn = b.fqn
+		}
+	}
+	if fqn == "" && len(bs) > 0 {
+		fqn = bs[0].fqn
+	}
+	return fqn
+}
+
+// dotted returns the components of a name or attribute chain, or nil.
+func (s *fileScan) dotted(n sitter.Node) []string {
+	switch n.Kind() {
+	case "identifier":
+		return []string{s.text(n)}
+	case "attribute":
+		obj, attr := n.ChildByFieldName("object"), n.ChildByFieldName("attribute")
+		if obj == nil || attr == nil {
+			return nil
+		}
+		head := s.dotted(*obj)
+		if head == nil {
+			return nil
+		}
+		return append(head, s.text(*attr))
+	}
+	return nil
+}
+
+// isFlowDecorator reports whether expr names Prefect's flow decorator.
+func (s *fileScan) isFlowDecorator(expr sitter.Node) bool {
+	parts := s.dotted(expr)
+	if parts == nil {
+		return false
+	}
+	fqn := s.resolve(parts[0], expr.StartByte())
+	if fqn == "" {
+		return false
+	}
+	return flowDecorators[strings.Join(append([]string{fqn}, parts[1:]...), ".")]
+}
+
+// judge decides whether a decorated definition is a flow and records it.
+func (s *fileScan) judge(c candidate) {
+	dd := c.node
+	def := dd.ChildByFieldName("definition")
+	if def == nil || def.Kind() != "function_definition" {
+		return
+	}
+	var call *sitter.Node
+	found, static, classm := false, false, false
+	for i := uint(0); i < dd.NamedChildCount(); i++ {
+		dec := dd.NamedChild(i)
+		if dec.Kind() != "decorator" || dec.NamedChildCount() == 0 {
+			continue
+		}
+		expr := dec.NamedChild(0)
+		switch s.text(*expr) {
+		case "staticmethod":
+			static = true
+			continue
+		case "classmethod":
+			classm = true
+			continue
+		}
+		if found {
+			continue
+		}
+		if expr.Kind() == "call" {
+			fn := expr.ChildByFieldName("function")
+			if fn != nil && s.isFlowDecorator(*fn) {
+				found = true
+				call = expr
+			}
+		} else if s.isFlowDecorator(*expr) {
+			found = true
+		}
+	}
+	if !found {
+		return
+	}
+	s.flow(c, *def, call, static, classm)
+}
+
+// flowProblem records a problem of the flow f.
+func (s *fileScan) flowProblem(f *FlowMetadata, p ValidationError) {
+	f.problems = append(f.problems, p)
+	s.out.problems = append(s.out.problems, p)
+}
+
+func (s *fileScan) flow(c candidate, def sitter.Node, call *sitter.Node, static, classm bool) {
+	rel := s.out.rel
+	fnName := ""
+	if nm := def.ChildByFieldName("name"); nm != nil {
+		fnName = s.text(*nm)
+	}
+	line, col := pos(def)
+	f := FlowMetadata{
+		Name:         strings.ReplaceAll(fnName, "_", "-"),
+		FunctionName: fnName,
+		Path:         rel,
+		Line:         line,
+		Column:       col,
+		Async:        def.ChildCount() > 0 && def.Child(0).Kind() == "async",
+		Deployable:   true,
+		Decorator:    map[string]Argument{},
+	}
+	if c.class != "" && !c.nested {
+		f.FunctionName = c.class + "." + fnName
+	}
+	if params := def.ChildByFieldName("parameters"); params != nil {
+		f.Parameters = s.parameters(*params)
+	}
+	if f.Parameters == nil {
+		f.Parameters = []Parameter{}
+	}
+	if body := def.ChildByFieldName("body"); body != nil {
+		f.Docstring = s.docstring(*body)
+	}
+	switch {
+	case c.nested:
+		f.Deployable = false
+		s.flowProblem(&f, problem(CodeNestedFlow, rel, line, col,
+			fmt.Sprintf("flow %q is defined inside a function and cannot be deployed", f.Name)))
+	case c.class != "" && !static && !classm:
+		f.Deployable = false
+		s.flowProblem(&f, problem(CodeInstanceMethod, rel, line, col,
+			fmt.Sprintf("flow %q is an instance method of %s and cannot be deployed from an entrypoint", f.Name, c.class)))
+	}
+	if c.class != "" && !static && len(f.Parameters) > 0 {
+		f.Parameters = f.Parameters[1:] // self or cls
+	}
+	nameNode := &def
+	if call != nil {
+		nameNode = s.decoratorArgs(&f, *call)
+	}
+	if d, ok := f.Decorator["description"]; ok && d.Literal {
+		if str, ok := d.Value.(string); ok {
+			f.Description = str
+		}
+	} else {
+		f.Description = f.Docstring
+	}
+	if v, ok := f.Decorator["version"]; ok && v.Literal {
+		f.Version = fmt.Sprint(v.Value)
+	}
+	for _, k := range []string{"description", "version"} {
+		if a, ok := f.Decorator[k]; ok && !a.Literal {
+			l, c := line, col
+			s.flowProblem(&f, problem(CodeNonLiteralOption, rel, l, c,
+				fmt.Sprintf("%s= of flow %q is not a literal (%s)", k, f.Name, a.Text)))
+		}
+	}
+	if nameNode != nil {
+		if f.Name == "" || strings.ContainsAny(f.Name, bannedNameChars) {
+			l, c := pos(*nameNode)
+			s.flowProblem(&f, problem(CodeInvalidName, rel, l, c,
+				fmt.Sprintf("flow name %q contains a character Prefect rejects (/ %% & > <) or is empty", f.Name)))
+		}
+	}
+	s.out.flows = append(s.out.flows, f)
+}
+
+// decoratorArgs records the keyword arguments of @flow(...) and sets the
+// flow's name. It returns the node to point at for the name, nil when the
+// name is not a literal (that problem is reported here).
+func (s *fileScan) decoratorArgs(f *FlowMetadata, call sitter.Node) *sitter.Node {
+	args := call.ChildByFieldName("arguments")
+	if args == nil {
+		return &call
+	}
+	var nameNode *sitter.Node = &call
+	for i := uint(0); i < args.NamedChildCount(); i++ {
+		a := args.NamedChild(i)
+		switch a.Kind() {
+		case "keyword_argument":
+			k, v := a.ChildByFieldName("name"), a.ChildByFieldName("value")
+			if k == nil || v == nil {
+				continue
+			}
+			key := s.text(*k)
+			val, ok := s.literal(*v)
+			f.Decorator[key] = Argument{Text: s.text(*v), Value: val, Literal: ok}
+			if key != "name" {
+				continue
+			}
+			str, isStr := val.(string)
+			if !ok || !isStr {
+				l, c := pos(*v)
+				s.flowProblem(f, problem(CodeNonLiteralName, s.out.rel, l, c,
+					fmt.Sprintf("the name of flow %s is not a string literal (%s)", f.FunctionName, s.text(*v))))
+				nameNode = nil
+				continue
+			}
+			f.Name = str
+			nameNode = v
+		case "dictionary_splat":
+			if _, named := f.Decorator["name"]; !named {
+				l, c := pos(*a)
+				s.flowProblem(f, problem(CodeNonLiteralName, s.out.rel, l, c,
+					fmt.Sprintf("the name of flow %s may be set by %s, which is not a literal", f.FunctionName, s.text(*a))))
+				nameNode = nil
+			}
+		}
+	}
+	return nameNode
+}
+
+func (s *fileScan) docstring(body sitter.Node) string {
+	if body.NamedChildCount() == 0 {
+		return ""
+	}
+	first := body.NamedChild(0)
+	if first.Kind() != "expression_statement" || first.NamedChildCount() != 1 {
+		return ""
+	}
+	v, ok := s.literal(*first.NamedChild(0))
+	if str, isStr := v.(string); ok && isStr {
+		return cleandoc(str)
+	}
+	return ""
+}
+
+func (s *fileScan) parameters(n sitter.Node) []Parameter {
+	var ps []Parameter
+	kind := "positional_or_keyword"
+	for i := uint(0); i < n.NamedChildCount(); i++ {
+		ch := n.NamedChild(i)
+		p := Parameter{Kind: kind}
+		switch ch.Kind() {
+		case "identifier":
+			p.Name = s.text(*ch)
+		case "default_parameter", "typed_default_parameter":
+			if nm := ch.ChildByFieldName("name"); nm != nil {
+				p.Name = s.text(*nm)
+			}
+			if t := ch.ChildByFieldName("type"); t != nil {
+				p.Annotation = s.text(*t)
+			}
+			if v := ch.ChildByFieldName("value"); v != nil {
+				p.Default = s.text(*v)
+			}
+		case "typed_parameter":
+			if t := ch.ChildByFieldName("type"); t != nil {
+				p.Annotation = s.text(*t)
+			}
+			if ch.NamedChildCount() > 0 {
+				inner := ch.NamedChild(0)
+				switch inner.Kind() {
+				case "list_splat_pattern":
+					p.Kind, kind = "var_positional", "keyword_only"
+				case "dictionary_splat_pattern":
+					p.Kind = "var_keyword"
+				}
+				p.Name = strings.TrimLeft(s.text(*inner), "*")
+			}
+		case "list_splat_pattern":
+			p.Name = strings.TrimLeft(s.text(*ch), "*")
+			p.Kind, kind = "var_positional", "keyword_only"
+		case "dictionary_splat_pattern":
+			p.Name = strings.TrimLeft(s.text(*ch), "*")
+			p.Kind = "var_keyword"
+		case "keyword_separator":
+			kind = "keyword_only"
+			continue
+		case "positional_separator":
+			for j := range ps {
+				ps[j].Kind = "positional_only"
+			}
+			continue
+		default:
+			continue
+		}
+		p.Name = strings.TrimSpace(p.Name)
+		p.Required = p.Default == "" && p.Kind != "var_positional" && p.Kind != "var_keyword"
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// literal evaluates a Python literal expression: strings (implicitly
+// concatenated too), numbers, True, False, None, and lists, tuples, sets
+// and dicts of literals. ok is false for anything else.
+func (s *fileScan) literal(n sitter.Node) (any, bool) {
+	switch n.Kind() {
+	case "string":
+		return decodeString(s.text(n))
+	case "concatenated_string":
+		var b strings.Builder
+		for i := uint(0); i < n.NamedChildCount(); i++ {
+			part, ok := s.literal(*n.NamedChild(i))
+			str, isStr := part.(string)
+			if !ok || !isStr {
+				return nil, false
+			}
+			b.WriteString(str)
+		}
+		return b.String(), true
+	case "integer":
+		t := strings.ReplaceAll(strings.ToLower(s.text(n)), "_", "")
+		if len(t) > 1 && t[0] == '0' && t[1] >= '0' && t[1] <= '9' { // Go reads 017 as octal; Python only allows zeros
+			if strings.Trim(t, "0") != "" {
+				return nil, false
+			}
+			return int64(0), true
+		}
+		if v, err := strconv.ParseInt(t, 0, 64); err == nil {
+			return v, true
+		}
+		return nil, false
+	case "float":
+		t := strings.ReplaceAll(s.text(n), "_", "")
+		if v, err := strconv.ParseFloat(t, 64); err == nil && !math.IsInf(v, 0) {
+			return v, true
+		}
+		return nil, false
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	case "none":
+		return nil, true
+	case "parenthesized_expression":
+		if n.NamedChildCount() == 1 {
+			return s.literal(*n.NamedChild(0))
+		}
+	case "unary_operator":
+		arg := n.ChildByFieldName("argument")
+		op := n.ChildByFieldName("operator")
+		if arg == nil || op == nil {
+			return nil, false
+		}
+		v, ok := s.literal(*arg)
+		if !ok {
+			return nil, false
+		}
+		switch x := v.(type) {
+		case int64:
+			if s.text(*op) == "-" {
+				return -x, true
+			}
+			return x, s.text(*op) == "+"
+		case float64:
+			if s.text(*op) == "-" {
+				return -x, true
+			}
+			return x, s.text(*op) == "+"
+		}
+	case "list", "tuple", "set":
+		vs := []any{}
+		for i := uint(0); i < n.NamedChildCount(); i++ {
+			ch := n.NamedChild(i)
+			if ch.Kind() == "comment" {
+				continue
+			}
+			v, ok := s.literal(*ch)
+			if !ok {
+				return nil, false
+			}
+			vs = append(vs, v)
+		}
+		return vs, true
+	case "dictionary":
+		m := map[string]any{}
+		for i := uint(0); i < n.NamedChildCount(); i++ {
+			ch := n.NamedChild(i)
+			if ch.Kind() == "comment" {
+				continue
+			}
+			if ch.Kind() != "pair" {
+				return nil, false
+			}
+			k, v := ch.ChildByFieldName("key"), ch.ChildByFieldName("value")
+			if k == nil || v == nil {
+				return nil, false
+			}
+			kv, ok1 := s.literal(*k)
+			vv, ok2 := s.literal(*v)
+			ks, isStr := kv.(string)
+			if !ok1 || !ok2 || !isStr {
+				return nil, false
+			}
+			m[ks] = vv
+		}
+		return m, true
+	}
+	return nil, false
+}

@@ -1,0 +1,198 @@
+package discover
+
+import (
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+)
+
+// skipDirs are folders that never hold a repository's own flows.
+var skipDirs = map[string]bool{
+	".git": true, ".hg": true, ".svn": true, "__pycache__": true, "node_modules": true,
+	"site-packages": true, "build": true, "dist": true, ".tox": true, ".nox": true,
+	".mypy_cache": true, ".pytest_cache": true, ".ruff_cache": true, ".cache": true,
+	".eggs": true, ".ipynb_checkpoints": true, ".hypothesis": true, ".venv": true,
+}
+
+// ignoreFiles are read in every folder, in this order.
+var ignoreFiles = []string{".gitignore", ".prefectignore"}
+
+type dirID struct{ dev, ino uint64 }
+
+// walker lists the Python files of a repository.
+type walker struct {
+	root     string // absolute
+	scope    string // --flows-dir relative to root, "" for all
+	emit     func(rel, abs string)
+	problems []ValidationError
+	visited  map[dirID]string
+	pending  []pendingLink
+}
+
+// pendingLink is a symbolic link to a folder, followed after every real
+// folder has been walked so that flows are reported under their real path.
+type pendingLink struct {
+	abs, rel string
+	rules    ignoreRules
+}
+
+func statID(fi fs.FileInfo) (dirID, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return dirID{}, false
+	}
+	return dirID{uint64(st.Dev), uint64(st.Ino)}, true
+}
+
+// inScope reports whether folder rel is on the way to, or inside, the scope.
+func (w *walker) inScope(rel string) bool {
+	return w.scope == "" || rel == "" || rel == w.scope ||
+		strings.HasPrefix(w.scope, rel+"/") || strings.HasPrefix(rel, w.scope+"/")
+}
+
+func (w *walker) fileInScope(rel string) bool {
+	return w.scope == "" || strings.HasPrefix(rel, w.scope+"/")
+}
+
+func (w *walker) walk() {
+	w.visited = map[dirID]string{}
+	fi, err := os.Stat(w.root)
+	if err == nil {
+		if id, ok := statID(fi); ok {
+			w.visited[id] = ""
+		}
+	}
+	w.dir(w.root, "", nil)
+	for len(w.pending) > 0 {
+		l := w.pending[0]
+		w.pending = w.pending[1:]
+		if w.symlinkDirOK(l.abs, l.rel) {
+			w.dir(l.abs, l.rel, l.rules)
+		}
+	}
+}
+
+func (w *walker) unreadable(rel string, err error) {
+	msg := err.Error()
+	var pe *fs.PathError
+	if ok := asPathError(err, &pe); ok {
+		msg = pe.Err.Error()
+	}
+	w.problems = append(w.problems, problem(CodeUnreadable, rel, 0, 0, "cannot read: "+msg))
+}
+
+func asPathError(err error, pe **fs.PathError) bool {
+	p, ok := err.(*fs.PathError)
+	if ok {
+		*pe = p
+	}
+	return ok
+}
+
+// dir walks folder abs (rel from the root) with the ignore rules in force
+// above it.
+func (w *walker) dir(abs, rel string, rules ignoreRules) {
+	entries, err := os.ReadDir(abs)
+	if err != nil {
+		w.unreadable(relOrDot(rel), err)
+		return
+	}
+	if rel != "" && slices.ContainsFunc(entries, func(e fs.DirEntry) bool { return e.Name() == "pyvenv.cfg" }) {
+		return // a virtualenv
+	}
+	for _, name := range ignoreFiles {
+		if data, err := os.ReadFile(filepath.Join(abs, name)); err == nil {
+			rules = append(slices.Clip(rules), parseIgnore(rel, data)...)
+		}
+	}
+	for _, e := range entries {
+		name := e.Name()
+		crel := path.Join(rel, name)
+		cabs := filepath.Join(abs, name)
+		isDir := e.IsDir()
+		if e.Type()&fs.ModeSymlink != 0 {
+			fi, err := os.Stat(cabs)
+			if err != nil {
+				if strings.HasSuffix(name, ".py") {
+					w.unreadable(crel, err)
+				}
+				continue
+			}
+			isDir = fi.IsDir()
+			if isDir {
+				if !skipDirs[name] && w.inScope(crel) && !rules.ignored(crel, true) {
+					w.pending = append(w.pending, pendingLink{cabs, crel, rules})
+				}
+				continue
+			} else if !fi.Mode().IsRegular() {
+				continue
+			}
+		} else if !isDir && !e.Type().IsRegular() {
+			continue
+		}
+		if isDir {
+			if skipDirs[name] || strings.HasSuffix(name, ".egg-info") || !w.inScope(crel) || rules.ignored(crel, true) {
+				continue
+			}
+			if fi, err := e.Info(); err == nil {
+				if id, ok := statID(fi); ok {
+					if _, seen := w.visited[id]; seen {
+						continue
+					}
+					w.visited[id] = crel
+				}
+			}
+			w.dir(cabs, crel, rules)
+			continue
+		}
+		if strings.HasSuffix(name, ".py") && w.fileInScope(crel) && !rules.ignored(crel, false) {
+			w.emit(crel, cabs)
+		}
+	}
+}
+
+// symlinkDirOK decides whether to follow a link to a folder: not when it
+// leads outside the repository, back into a folder that holds it (a loop,
+// reported), or to a folder already walked.
+func (w *walker) symlinkDirOK(cabs, crel string) bool {
+	real, err := filepath.EvalSymlinks(cabs)
+	if err != nil {
+		w.unreadable(crel, err)
+		return false
+	}
+	rootReal, err := filepath.EvalSymlinks(w.root)
+	if err != nil {
+		return false
+	}
+	if real != rootReal && !strings.HasPrefix(real, rootReal+string(filepath.Separator)) {
+		return false
+	}
+	fi, err := os.Stat(cabs)
+	if err != nil {
+		return false
+	}
+	id, ok := statID(fi)
+	if !ok {
+		return false
+	}
+	if prev, seen := w.visited[id]; seen {
+		if prev == "" || strings.HasPrefix(crel, prev+"/") {
+			w.problems = append(w.problems, problem(CodeSymlinkLoop, crel, 0, 0,
+				"symbolic link leads back to "+relOrDot(prev)+", which holds it; not followed"))
+		}
+		return false
+	}
+	w.visited[id] = crel
+	return true
+}
+
+func relOrDot(rel string) string {
+	if rel == "" {
+		return "."
+	}
+	return rel
+}
