@@ -12,5 +12,6 @@ require (
 
 require (
 	github.com/mattn/go-pointer v0.0.1 // indirect
+	golang.org/x/sys v0.26.0 // indirect
 	golang.org/x/tools v0.26.0 // indirect
 )

@@ -165,8 +165,39 @@ func commandHelp(w io.Writer, c *command) {
 	}
 	fmt.Fprintf(w, "\n\n%s\n", strings.TrimSpace(c.long))
 	if fs.HasFlags() {
-		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsages())
+		fmt.Fprintf(w, "\nFlags:\n%s", flagUsages(fs))
 	}
+}
+
+// flagUsages lists the flags, one a line: "  -s, --name TYPE   usage".
+func flagUsages(fs *pflag.FlagSet) string {
+	var rows [][2]string
+	fs.VisitAll(func(f *pflag.Flag) {
+		left := "    --" + f.Name
+		if f.Shorthand != "" {
+			left = "-" + f.Shorthand + ", --" + f.Name
+		}
+		if t := f.Value.Type(); t != "bool" {
+			left += " " + strings.ToUpper(strings.TrimSuffix(t, "Slice"))
+			if strings.HasSuffix(t, "Slice") || strings.HasSuffix(t, "Array") {
+				left += " (repeatable)"
+			}
+		}
+		usage := f.Usage
+		if d := f.DefValue; d != "" && d != "false" && d != "[]" && d != "0" {
+			usage += fmt.Sprintf(" (default %s)", d)
+		}
+		rows = append(rows, [2]string{left, usage})
+	})
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r[0]))
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "  %-*s   %s\n", width, r[0], r[1])
+	}
+	return b.String()
 }
 
 func init() {

@@ -27,8 +27,8 @@ current folder) and prints every problem like a compiler:
 	    fix: remediation
 
 Warnings read 'path:line:col: warning: CODE: message'. Paths are relative to
-the current folder. The codes are listed in docs/problems.md of prefectgen and,
-once generated, in the repository's docs/deployments.md.
+the current folder. Every code, its meaning and its remediation are listed
+in prefectgen's README.
 
 Validate exits 1 when there is an error, 0 when there are only warnings.`,
 		flags: func(fs *pflag.FlagSet) any {

@@ -66,7 +66,10 @@ func Discover(opts Options) (*Result, error) {
 	}
 	fi, err := os.Stat(root)
 	if err != nil {
-		return nil, err
+		if pe, ok := err.(*os.PathError); ok {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("repository %s: %w", opts.Root, err)
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("%s is not a folder", opts.Root)

@@ -94,10 +94,86 @@ func (pp *pyParser) parse(rel string, src []byte) parsedFile {
 		s.syntaxErrors(*root)
 	}
 	s.block(*root, "", false)
+	if root.HasError() {
+		for _, t := range s.recover(pp, *root) {
+			defer t.Close()
+		}
+	}
+	seen := map[uint]bool{}
 	for _, c := range s.cands {
-		s.judge(c)
+		if !seen[c.node.StartByte()] {
+			seen[c.node.StartByte()] = true
+			s.judge(c)
+		}
 	}
 	return out
+}
+
+// maxRecoveries bounds the extra parses of a file with syntax errors.
+const maxRecoveries = 200
+
+// recover finds definitions that tree-sitter's error recovery swallowed
+// (an unclosed bracket can hide the rest of a file). Each module-level
+// ERROR region is cut at the lines that start a decorator, def or class
+// in column 0, and each piece is parsed on its own, in a copy of the
+// source blanked outside it so that positions stay right. It returns the
+// trees, which must stay open until the candidates are judged.
+func (s *fileScan) recover(pp *pyParser, root sitter.Node) []*sitter.Tree {
+	var trees []*sitter.Tree
+	for i := uint(0); i < root.NamedChildCount() && len(trees) < maxRecoveries; i++ {
+		ch := root.NamedChild(i)
+		if !ch.IsError() {
+			continue
+		}
+		start, end := ch.StartByte(), ch.EndByte()
+		cuts := []uint{}
+		for off := start; off < end; off++ {
+			if off != 0 && s.src[off-1] != '\n' {
+				continue
+			}
+			rest := s.src[off:end]
+			if len(rest) > 0 && (rest[0] == '@' || hasWordPrefix(rest, "def") || hasWordPrefix(rest, "async") || hasWordPrefix(rest, "class")) {
+				cuts = append(cuts, off)
+			}
+		}
+		for j, from := range cuts {
+			if len(trees) >= maxRecoveries {
+				break
+			}
+			to := end
+			if j+1 < len(cuts) {
+				to = cuts[j+1]
+			}
+			if j > 0 && s.src[cuts[j-1]] == '@' {
+				continue // decorated by the line above: parsed with it
+			}
+			for k := j + 1; k < len(cuts) && s.src[cuts[k-1]] == '@'; k++ {
+				to = end
+				if k+1 < len(cuts) {
+					to = cuts[k+1]
+				}
+			}
+			blank := make([]byte, len(s.src))
+			for b := range blank {
+				if s.src[b] == '\n' || (uint(b) >= from && uint(b) < to) {
+					blank[b] = s.src[b]
+				} else {
+					blank[b] = ' '
+				}
+			}
+			t := pp.p.Parse(blank, nil)
+			if t == nil {
+				continue
+			}
+			trees = append(trees, t)
+			s.block(*t.RootNode(), "", false)
+		}
+	}
+	return trees
+}
+
+func hasWordPrefix(b []byte, w string) bool {
+	return len(b) > len(w) && string(b[:len(w)]) == w && (b[len(w)] == ' ' || b[len(w)] == '\t')
 }
 
 func (s *fileScan) text(n sitter.Node) string { return string(s.src[n.StartByte():n.EndByte()]) }

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var updateScripts = flag.Bool("update", false, "rewrite the expected output in testdata/script (cmp lines)")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"prefectgen": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs the CLI scripts in testdata/script. Each is a txtar
+// archive: commands, then the files of a repository and the expected
+// output. go test -update rewrites the expected files.
+func TestScripts(t *testing.T) {
+	example, err := filepath.Abs(filepath.Join("..", "..", "examples", "rpa-platform"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:           filepath.Join("testdata", "script"),
+		UpdateScripts: *updateScripts,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("EXAMPLE", example)
+			return nil
+		},
+	})
+}
