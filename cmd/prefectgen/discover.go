@@ -147,21 +147,12 @@ func plural(n int, noun string) string {
 // the working folder: path:line:col: CODE: message, then the remediation.
 func printProblems(w io.Writer, root string, ps []discover.ValidationError) {
 	for _, p := range ps {
-		file := root
-		if p.FilePath != "" {
-			file = filepath.ToSlash(filepath.Join(root, filepath.FromSlash(p.FilePath)))
+		switch {
+		case p.FilePath == "":
+			p.FilePath = root
+		case !filepath.IsAbs(p.FilePath):
+			p.FilePath = filepath.ToSlash(filepath.Join(root, filepath.FromSlash(p.FilePath)))
 		}
-		pos := file
-		if p.Line > 0 {
-			pos = fmt.Sprintf("%s:%d:%d", file, p.Line, p.Column)
-		}
-		sev := ""
-		if p.Severity == discover.Warning {
-			sev = "warning: "
-		}
-		fmt.Fprintf(w, "%s: %s%s: %s\n", pos, sev, p.Code, oneLine(p.Message))
-		if p.Remediation != "" {
-			fmt.Fprintf(w, "    fix: %s\n", p.Remediation)
-		}
+		fmt.Fprint(w, p.Format())
 	}
 }

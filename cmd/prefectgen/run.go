@@ -52,6 +52,21 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 var commands []*command
 
+// commandOrder is the order of the command list in the usage.
+var commandOrder = []string{"init", "discover", "validate", "config", "schema", "generate", "plan", "deploy", "status", "clean", "version"}
+
+func sortedCommands() []*command {
+	out := slices.Clone(commands)
+	rank := func(c *command) int {
+		if i := slices.Index(commandOrder, c.name); i >= 0 {
+			return i
+		}
+		return len(commandOrder)
+	}
+	slices.SortStableFunc(out, func(a, b *command) int { return rank(a) - rank(b) })
+	return out
+}
+
 func lookup(name string) *command {
 	i := slices.IndexFunc(commands, func(c *command) bool { return c.name == name })
 	if i < 0 {
@@ -141,7 +156,7 @@ Usage:
 Commands:
 
 `)
-	for _, c := range commands {
+	for _, c := range sortedCommands() {
 		fmt.Fprintf(w, "\t%-10s %s\n", c.name, c.short)
 	}
 	fmt.Fprint(w, `

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // FlowMetadata describes one Prefect flow found in the source.
@@ -87,6 +88,8 @@ type Severity string
 const (
 	Error   Severity = "error"
 	Warning Severity = "warning"
+	// Note is for information that needs no action.
+	Note Severity = "note"
 )
 
 // ValidationError is one problem found in the repository.
@@ -116,6 +119,22 @@ func (e ValidationError) Error() string {
 	return fmt.Sprintf("%s: %s: %s", e.Pos(), e.Code, e.Message)
 }
 
+// Format writes the problem as prefectgen prints it, like a compiler: the
+// position, the severity unless it is an error, the code and the message,
+// then the remediation on an indented line.
+func (e ValidationError) Format() string {
+	sev := ""
+	if e.Severity != Error && e.Severity != "" {
+		sev = string(e.Severity) + ": "
+	}
+	msg := strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(e.Message)
+	s := fmt.Sprintf("%s: %s%s: %s\n", e.Pos(), sev, e.Code, msg)
+	if e.Remediation != "" {
+		s += "    fix: " + e.Remediation + "\n"
+	}
+	return s
+}
+
 // ValidationResult holds every problem found, errors and warnings apart,
 // each sorted by position.
 type ValidationResult struct {
@@ -126,13 +145,23 @@ type ValidationResult struct {
 
 // Add records a problem.
 func (r *ValidationResult) Add(e ValidationError) {
-	if e.Severity == Warning {
+	if e.Severity == Warning || e.Severity == Note {
 		r.Warnings = append(r.Warnings, e)
 	} else {
 		e.Severity = Error
 		r.Errors = append(r.Errors, e)
 	}
 }
+
+// Merge adds every problem of o.
+func (r *ValidationResult) Merge(ps ...ValidationError) {
+	for _, p := range ps {
+		r.Add(p)
+	}
+}
+
+// Finish sorts and deduplicates the problems and sets IsValid.
+func (r *ValidationResult) Finish() { r.finish() }
 
 // All returns errors and warnings together, sorted by position.
 func (r *ValidationResult) All() []ValidationError {

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+
+	goyaml "github.com/goccy/go-yaml"
+	"github.com/spf13/pflag"
+
+	"prefectgen/generator"
+)
+
+type configOpts struct {
+	projectFlags
+	env  string
+	json bool
+}
+
+// effective is what config show prints.
+type effective struct {
+	Environment string                       `json:"environment"`
+	APIURL      string                       `json:"prefect_api_url"`
+	UIURL       string                       `json:"ui_url"`
+	Deployments []generator.DeploymentConfig `json:"deployments"`
+}
+
+func init() {
+	commands = append(commands, &command{
+		name:    "config",
+		args:    "show [PATH]",
+		short:   "show the effective configuration of every deployment of an environment",
+		maxArgs: 2,
+		long: `
+Config show prints the effective, fully merged configuration of every
+deployment (flow x deployment type) of one environment of the repository at
+PATH: what prefectgen would generate and deploy. The layers, later ones
+winning: the built-in defaults of the deployment type, the environment
+(work pool, default parameters, resource limits, registry, code_dir, env),
+flow_templates.yaml, the flow's entry in flows:, and that entry's
+environments.<env> override.
+
+The output is YAML, or JSON with --json. It exits 1 when the configuration
+has errors (they are printed as validate prints them).`,
+		flags: func(fs *pflag.FlagSet) any {
+			o := &configOpts{}
+			o.projectFlags.register(fs)
+			fs.StringVar(&o.env, "env", "", "the environment (required)")
+			fs.BoolVar(&o.json, "json", false, "print JSON instead of YAML")
+			return o
+		},
+		run: func(e *env, opts any, args []string) error {
+			o := opts.(*configOpts)
+			if len(args) == 0 || args[0] != "show" {
+				return usagef("config needs a subcommand: config show --env NAME [PATH]")
+			}
+			if o.env == "" {
+				return usagef("config show needs --env NAME")
+			}
+			root := pathArg(args[1:])
+			p, err := o.load(root)
+			if err != nil {
+				return err
+			}
+			if !p.Validation.IsValid {
+				printProblems(e.stderr, root, p.Validation.Errors)
+				return exitError{exitFailure}
+			}
+			m := p.Manager()
+			envCfg, err := m.LoadEnvironmentConfig(o.env)
+			if err != nil {
+				return err
+			}
+			deps, _, err := m.Plan(o.env)
+			if err != nil {
+				return err
+			}
+			if deps == nil {
+				deps = []generator.DeploymentConfig{}
+			}
+			out := effective{Environment: o.env, APIURL: envCfg.PrefectAPIURL, UIURL: deps0UI(deps, envCfg.PrefectAPIURL), Deployments: deps}
+			if o.json {
+				return writeJSON(e.stdout, out)
+			}
+			b, err := goyaml.MarshalWithOptions(out, goyaml.UseJSONMarshaler(), goyaml.UseLiteralStyleIfMultiline(true))
+			if err != nil {
+				return fmt.Errorf("writing YAML: %w", err)
+			}
+			_, err = e.stdout.Write(b)
+			return err
+		},
+	})
+}
+
+func deps0UI(deps []generator.DeploymentConfig, api string) string {
+	if len(deps) > 0 {
+		return deps[0].UIURL
+	}
+	return api
+}

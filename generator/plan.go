@@ -1,0 +1,757 @@
+package generator
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"prefectgen/generator/discover"
+	"prefectgen/schema"
+)
+
+// ManagedTag marks every deployment prefectgen generates; plan, cleanup and
+// status only touch deployments that carry it.
+const ManagedTag = "managed-by:prefectgen"
+
+// ImageTagVariable is the environment variable that holds the image tag
+// when the tag strategy is git-sha: prefect.yaml refers to it as
+// "{{ $PREFECTGEN_IMAGE_TAG }}" and prefectgen deploy sets it.
+const ImageTagVariable = "PREFECTGEN_IMAGE_TAG"
+
+// WorkPoolTypes maps deployment types to Prefect work pool types.
+var WorkPoolTypes = map[string]string{schema.TypePython: "process", schema.TypeDocker: "docker", schema.TypeKubernetes: "kubernetes"}
+
+// DeploymentConfig is one deployment: a flow in one environment with one
+// deployment type, fully merged.
+type DeploymentConfig struct {
+	FlowName       string `json:"flow_name"`
+	DeploymentName string `json:"deployment_name"`
+	// FullName is flow/deployment, as Prefect names it.
+	FullName       string            `json:"full_name"`
+	Environment    string            `json:"environment"`
+	DeploymentType string            `json:"deployment_type"`
+	Entrypoint     string            `json:"entrypoint"`
+	WorkPool       string            `json:"work_pool"`
+	WorkPoolType   string            `json:"work_pool_type"`
+	WorkQueue      string            `json:"work_queue,omitempty"`
+	Schedules      []schema.Schedule `json:"schedules"`
+	Parameters     map[string]any    `json:"parameters"`
+	JobVariables   map[string]any    `json:"job_variables"`
+	Tags           []string          `json:"tags"`
+	Description    string            `json:"description"`
+	Version        string            `json:"version,omitempty"`
+	// ConcurrencyLimit is nil for no limit.
+	ConcurrencyLimit       *int   `json:"concurrency_limit"`
+	Paused                 bool   `json:"paused"`
+	EnforceParameterSchema bool   `json:"enforce_parameter_schema"`
+	CodeDir                string `json:"code_dir"`
+	// Image is the image of docker and kubernetes deployments, "" for
+	// python ones; Dockerfile builds it.
+	Image         string `json:"image,omitempty"`
+	Dockerfile    string `json:"dockerfile,omitempty"`
+	PrefectAPIURL string `json:"prefect_api_url"`
+	UIURL         string `json:"ui_url"`
+
+	Flow *discover.FlowMetadata `json:"-"`
+}
+
+// ConfigurationManager merges the configuration with the flows.
+type ConfigurationManager struct {
+	Config *schema.Config
+	Flows  []discover.FlowMetadata
+}
+
+// LoadEnvironmentConfig returns the named environment.
+func (m *ConfigurationManager) LoadEnvironmentConfig(env string) (*schema.EnvironmentConfig, error) {
+	e, ok := m.Config.Environments[env]
+	if !ok {
+		names := m.EnvironmentNames()
+		msg := fmt.Sprintf("no environment %q", env)
+		if s := schema.Nearest(env, names); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		return nil, fmt.Errorf("%s (environments: %s)", msg, strings.Join(names, ", "))
+	}
+	return e, nil
+}
+
+// EnvironmentNames returns the configured environments, sorted.
+func (m *ConfigurationManager) EnvironmentNames() []string {
+	return slices.Sorted(maps.Keys(m.Config.Environments))
+}
+
+// FolderName is what {flow.name} means in the seed's templates: the
+// flow's folder under flows/ (its top folder there), else its own folder.
+func FolderName(f *discover.FlowMetadata) string {
+	parts := strings.Split(f.Folder, "/")
+	for i, p := range parts {
+		if p == "flows" && i+1 < len(parts) {
+			return parts[i+1]
+		}
+	}
+	if f.Folder == "" {
+		return strings.TrimSuffix(path.Base(f.Path), ".py")
+	}
+	return path.Base(f.Folder)
+}
+
+// flowConfig returns the flows: entry of a flow, by Prefect name or
+// folder name.
+func (m *ConfigurationManager) flowConfig(f *discover.FlowMetadata) *schema.FlowConfig {
+	if fc, ok := m.Config.Flows[f.Name]; ok {
+		return fc
+	}
+	if fc, ok := m.Config.Flows[FolderName(f)]; ok {
+		return fc
+	}
+	return nil
+}
+
+// Types returns the deployment types of a flow in an environment: those
+// listed for the flow, else every type the environment has a work pool for.
+func (m *ConfigurationManager) Types(f *discover.FlowMetadata, env *schema.EnvironmentConfig) []string {
+	fc := m.flowConfig(f)
+	if fc != nil {
+		if ov := fc.Environments[env.Name]; ov != nil && ov.Types != nil {
+			return orderTypes(ov.Types)
+		}
+		if fc.Types != nil {
+			return orderTypes(fc.Types)
+		}
+	}
+	var out []string
+	for _, t := range schema.Types {
+		if _, ok := env.WorkPools[t]; ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func orderTypes(ts []string) []string {
+	var out []string
+	for _, t := range schema.Types {
+		if slices.Contains(ts, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Plan returns every deployment of one environment, sorted by flow and
+// deployment name, with the problems found while merging.
+func (m *ConfigurationManager) Plan(env string) ([]DeploymentConfig, []discover.ValidationError, error) {
+	e, err := m.LoadEnvironmentConfig(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []DeploymentConfig
+	var probs []discover.ValidationError
+	for i := range m.Flows {
+		f := &m.Flows[i]
+		for _, t := range m.Types(f, e) {
+			d, ps := m.GenerateDeploymentConfig(f, e, t)
+			probs = append(probs, ps...)
+			if d != nil {
+				out = append(out, *d)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].FlowName != out[j].FlowName {
+			return out[i].FlowName < out[j].FlowName
+		}
+		return out[i].DeploymentName < out[j].DeploymentName
+	})
+	return out, probs, nil
+}
+
+// placeholders returns the values of the {placeholders} for one deployment.
+func placeholders(f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string) func(string) (any, bool) {
+	return func(name string) (any, bool) {
+		switch name {
+		case "environment", "environment.name":
+			return e.Name, true
+		case "environment.prefect_api_url":
+			return e.PrefectAPIURL, true
+		case "environment.ui_url":
+			return uiURL(e), true
+		case "environment.default_parameters":
+			return maps.Clone(e.DefaultParameters), true
+		case "environment.resource_limits.memory":
+			return e.ResourceLimits.Memory, true
+		case "environment.resource_limits.cpu":
+			return e.ResourceLimits.CPU, true
+		case "environment.docker_registry":
+			return e.DockerRegistry, true
+		case "environment.image_pull_policy":
+			return e.ImagePullPolicy, true
+		case "environment.code_dir":
+			return e.CodeDir, true
+		case "type":
+			return typ, true
+		case "flow.name":
+			return FolderName(f), true
+		case "flow.flow_name":
+			return f.Name, true
+		case "flow.function":
+			return f.FunctionName, true
+		case "flow.folder":
+			return f.Folder, true
+		case "flow.entrypoint":
+			return f.Entrypoint, true
+		case "flow.module_path":
+			return f.ModulePath, true
+		}
+		if t, ok := strings.CutPrefix(name, "environment.work_pools."); ok {
+			if wp, ok := e.WorkPools[t]; ok {
+				return wp.Name, true
+			}
+			return "", true
+		}
+		return nil, false
+	}
+}
+
+// uiURL is the environment's UI: ui_url, else the API URL without /api.
+func uiURL(e *schema.EnvironmentConfig) string {
+	if e.UIURL != "" {
+		return strings.TrimSuffix(e.UIURL, "/")
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(e.PrefectAPIURL, "/"), "/api")
+}
+
+// expandAll fills in placeholders in every string of v.
+func expandAll(v any, lookup func(string) (any, bool)) (any, error) {
+	switch x := v.(type) {
+	case string:
+		return schema.Expand(x, lookup)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			ev, err := expandAll(val, lookup)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = ev
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, val := range x {
+			ev, err := expandAll(val, lookup)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = ev
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+// deepMerge merges src into dst: maps merge key by key, anything else is
+// replaced. dst is modified and returned.
+func deepMerge(dst, src map[string]any) map[string]any {
+	if dst == nil {
+		dst = map[string]any{}
+	}
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				dst[k] = deepMerge(maps.Clone(dm), sm)
+				continue
+			}
+			dst[k] = deepMerge(nil, sm)
+			continue
+		}
+		dst[k] = v
+	}
+	return dst
+}
+
+// signature describes what parameters a flow accepts.
+type signature struct {
+	names  []string
+	varKW  string // the **kwargs name, "" when none
+	params []discover.Parameter
+}
+
+func signatureOf(f *discover.FlowMetadata) signature {
+	var s signature
+	for _, p := range f.Parameters {
+		switch p.Kind {
+		case "var_keyword":
+			s.varKW = p.Name
+		case "var_positional", "positional_only":
+		default:
+			s.names = append(s.names, p.Name)
+		}
+	}
+	s.params = f.Parameters
+	return s
+}
+
+// GenerateDeploymentConfig merges everything that applies to one flow in
+// one environment with one deployment type.
+func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string) (*DeploymentConfig, []discover.ValidationError) {
+	c := m.Config
+	var probs []discover.ValidationError
+	lookup := placeholders(f, e, typ)
+	fc := m.flowConfig(f)
+	var flowPath []string
+	var base, ov *schema.Settings
+	if fc != nil {
+		flowPath = []string{"flows", fc.Key}
+		base = &fc.Settings
+		ov = fc.Environments[e.Name]
+	}
+	var tmpl *schema.Template
+	if c.Templates != nil {
+		tmpl = c.Templates.ByType[typ]
+	}
+	expand := func(v any, where func() discover.ValidationError) any {
+		out, err := expandAll(v, lookup)
+		if err != nil {
+			p := where()
+			p.Message = err.Error()
+			probs = append(probs, p)
+			return v
+		}
+		return out
+	}
+	pick := func(get func(s *schema.Settings) string) string {
+		if ov != nil && get(ov) != "" {
+			return get(ov)
+		}
+		if base != nil && get(base) != "" {
+			return get(base)
+		}
+		return ""
+	}
+
+	d := &DeploymentConfig{
+		FlowName:       f.Name,
+		Environment:    e.Name,
+		DeploymentType: typ,
+		Entrypoint:     f.Entrypoint,
+		WorkPoolType:   WorkPoolTypes[typ],
+		CodeDir:        e.CodeDir,
+		PrefectAPIURL:  e.PrefectAPIURL,
+		UIURL:          uiURL(e),
+		Flow:           f,
+		Description:    f.Description,
+		Version:        f.Version,
+	}
+	name, _ := schema.Expand(c.Naming.Deployment, lookup)
+	d.DeploymentName = fmt.Sprint(name)
+	d.FullName = d.FlowName + "/" + d.DeploymentName
+	if !schema.ValidName(d.DeploymentName) {
+		probs = append(probs, c.Problem(schema.CodeName, []string{"naming", "deployment"},
+			fmt.Sprintf("deployment name %q of flow %q contains / %% & > < or is empty", d.DeploymentName, f.Name)))
+	}
+
+	// Work pool and queue.
+	pool := e.WorkPools[typ]
+	if pool != nil {
+		d.WorkPool, d.WorkQueue = pool.Name, pool.WorkQueue
+	}
+	if tmpl != nil && tmpl.WorkPool != "" {
+		d.WorkPool = fmt.Sprint(expand(tmpl.WorkPool, func() discover.ValidationError {
+			return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", "work_pool"}, "")
+		}))
+	}
+	if tmpl != nil && tmpl.WorkQueue != "" {
+		d.WorkQueue = fmt.Sprint(expand(tmpl.WorkQueue, func() discover.ValidationError {
+			return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", "work_queue"}, "")
+		}))
+	}
+	if s := pick(func(s *schema.Settings) string { return s.WorkPool }); s != "" {
+		d.WorkPool = s
+	}
+	if s := pick(func(s *schema.Settings) string { return s.WorkQueue }); s != "" {
+		d.WorkQueue = s
+	}
+	if d.WorkPool == "" {
+		path := []string{"environments", e.Name, "work_pools"}
+		if fc != nil {
+			path = append(slices.Clone(flowPath), "types")
+		}
+		probs = append(probs, c.Problem(schema.CodeNoWorkPool, path,
+			fmt.Sprintf("flow %q has deployment type %s in environment %q, which has no %s work pool", f.Name, typ, e.Name, typ)))
+	}
+
+	// Description, version, paused, concurrency, schema enforcement.
+	if tmpl != nil && tmpl.Description != "" {
+		d.Description = fmt.Sprint(expand(tmpl.Description, func() discover.ValidationError {
+			return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", "description"}, "")
+		}))
+	}
+	d.EnforceParameterSchema = true
+	for _, s := range []*schema.Settings{base, ov} {
+		if s == nil {
+			continue
+		}
+		if s.Description != nil {
+			d.Description = *s.Description
+		}
+		if s.Version != nil {
+			d.Version = *s.Version
+		}
+		if s.Paused != nil {
+			d.Paused = *s.Paused
+		}
+		if s.ConcurrencyLimit != nil {
+			v := *s.ConcurrencyLimit
+			d.ConcurrencyLimit = &v
+		}
+		if s.EnforceParameterSchema != nil {
+			d.EnforceParameterSchema = *s.EnforceParameterSchema
+		}
+	}
+
+	// Tags.
+	tags := slices.Clone(e.Tags)
+	if tmpl != nil {
+		for _, t := range tmpl.Tags {
+			tags = append(tags, fmt.Sprint(expand(t, func() discover.ValidationError {
+				return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", "tags"}, "")
+			})))
+		}
+	}
+	for _, s := range []*schema.Settings{base, ov} {
+		if s != nil {
+			tags = append(tags, s.Tags...)
+		}
+	}
+	tags = append(tags, ManagedTag, "env:"+e.Name, "type:"+typ)
+	d.Tags = uniqueStrings(tags)
+
+	// Parameters.
+	sig := signatureOf(f)
+	params := map[string]any{}
+	defaults := maps.Clone(e.DefaultParameters)
+	if tmpl != nil && tmpl.Parameters != nil {
+		tp := expand(tmpl.Parameters, func() discover.ValidationError {
+			return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", "parameters"}, "")
+		})
+		if tm, ok := tp.(map[string]any); ok {
+			if s, isStr := tmpl.Parameters.(string); isStr && strings.Contains(s, "environment.default_parameters") {
+				defaults = deepMerge(defaults, tm)
+			} else {
+				probs = append(probs, m.applyParams(params, tm, sig, f, func(k string) []string {
+					return []string{typ + "_deployment", "parameters", k}
+				}, true)...)
+			}
+		}
+	}
+	probs = append(probs, m.applyDefaults(params, defaults, sig, f, e)...)
+	for _, sp := range []struct {
+		s    *schema.Settings
+		path []string
+	}{{base, flowPath}, {ov, append(slices.Clone(flowPath), "environments", e.Name)}} {
+		if sp.s == nil {
+			continue
+		}
+		probs = append(probs, m.applyParams(params, sp.s.Parameters, sig, f, func(k string) []string {
+			return append(slices.Clone(sp.path), "parameters", k)
+		}, false)...)
+	}
+	d.Parameters = params
+	for _, p := range sig.params {
+		if !p.Required {
+			continue
+		}
+		if _, ok := params[p.Name]; !ok {
+			probs = append(probs, discover.ValidationError{Code: schema.CodeMissingParam, Severity: discover.Error,
+				Message:  fmt.Sprintf("flow %q requires parameter %s, which has no value in environment %q", f.Name, p.Name, e.Name),
+				FilePath: f.Path, Line: f.Line, Column: f.Column, Remediation: codeRemediation(schema.CodeMissingParam)})
+		}
+	}
+
+	// Schedules.
+	var scheds []schema.Schedule
+	schedPath := flowPath
+	if ov != nil && ov.Schedules != nil {
+		scheds = ov.Schedules
+		schedPath = append(slices.Clone(flowPath), "environments", e.Name)
+	} else if base != nil {
+		scheds = base.Schedules
+	}
+	d.Schedules = []schema.Schedule{}
+	for i, s := range scheds {
+		s.Parameters = maps.Clone(s.Parameters)
+		if len(s.Parameters) > 0 {
+			checked := map[string]any{}
+			probs = append(probs, m.applyParams(checked, s.Parameters, sig, f, func(k string) []string {
+				return append(slices.Clone(schedPath), "schedules", strconv.Itoa(i), "parameters", k)
+			}, false)...)
+			s.Parameters = checked
+		}
+		if s.Slug == "" {
+			s.Slug = fmt.Sprintf("%s-%s-%d", e.Name, typ, i+1)
+		}
+		d.Schedules = append(d.Schedules, s)
+	}
+
+	// Job variables.
+	jv := m.baseJobVariables(d, f, e, typ, pool)
+	if pool != nil && pool.JobVariables != nil {
+		jv = deepMerge(jv, expand(pool.JobVariables, func() discover.ValidationError {
+			return c.Problem(schema.CodePlaceholder, []string{"environments", e.Name, "work_pools", typ, "job_variables"}, "")
+		}).(map[string]any))
+	}
+	if tmpl != nil && tmpl.JobVariables != nil {
+		jv = deepMerge(jv, expand(tmpl.JobVariables, func() discover.ValidationError {
+			return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", "job_variables"}, "")
+		}).(map[string]any))
+	}
+	for _, sp := range []struct {
+		s    *schema.Settings
+		path []string
+	}{{base, flowPath}, {ov, append(slices.Clone(flowPath), "environments", e.Name)}} {
+		if sp.s != nil && sp.s.JobVariables != nil {
+			jv = deepMerge(jv, expand(sp.s.JobVariables, func() discover.ValidationError {
+				return c.Problem(schema.CodePlaceholder, append(slices.Clone(sp.path), "job_variables"), "")
+			}).(map[string]any))
+		}
+	}
+	if img, ok := jv["image"].(string); ok && typ != schema.TypePython {
+		d.Image = withRegistry(img, e.DockerRegistry)
+		jv["image"] = d.Image
+		if strings.HasSuffix(d.Image, ":latest") {
+			probs = append(probs, m.latestProblem(typ, fc))
+		}
+	}
+	if typ != schema.TypePython {
+		d.Dockerfile = f.DockerfilePath
+		if d.Dockerfile == "" {
+			d.Dockerfile = path.Join(f.Folder, "Dockerfile")
+		}
+	}
+	d.JobVariables = jv
+	return d, probs
+}
+
+func (m *ConfigurationManager) latestProblem(typ string, fc *schema.FlowConfig) discover.ValidationError {
+	c := m.Config
+	if c.Templates != nil {
+		if t := c.Templates.ByType[typ]; t != nil {
+			if img, ok := t.JobVariables["image"].(string); ok && strings.HasSuffix(img, ":latest") {
+				return c.TemplateProblem(schema.CodeLatestTag, []string{typ + "_deployment", "job_variables", "image"}, fmt.Sprintf("image %q is tagged latest", img))
+			}
+		}
+	}
+	return c.Problem(schema.CodeLatestTag, []string{"images"}, "images are tagged latest")
+}
+
+func codeRemediation(code string) string {
+	for _, c := range schema.Codes {
+		if c.Code == code {
+			return c.Remediation
+		}
+	}
+	return ""
+}
+
+// withRegistry prefixes an image with the environment's registry, unless
+// it already names one.
+func withRegistry(image, registry string) string {
+	if registry == "" {
+		return image
+	}
+	first, _, hasSlash := strings.Cut(image, "/")
+	if hasSlash && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		return image
+	}
+	return strings.TrimSuffix(registry, "/") + "/" + image
+}
+
+// baseJobVariables are a deployment's job variables before the
+// configuration's own: the code's location and, for images, the image,
+// its pull policy and the resource limits.
+func (m *ConfigurationManager) baseJobVariables(d *DeploymentConfig, f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string, pool *schema.WorkPoolConfig) map[string]any {
+	env := map[string]any{"PYTHONPATH": e.CodeDir}
+	for k, v := range e.Env {
+		env[k] = v
+	}
+	jv := map[string]any{"env": env}
+	switch typ {
+	case schema.TypePython:
+		jv["working_dir"] = e.CodeDir
+	case schema.TypeDocker, schema.TypeKubernetes:
+		jv["image"] = m.imageRef(f, e, typ)
+		jv["image_pull_policy"] = e.ImagePullPolicy
+	}
+	switch typ {
+	case schema.TypeDocker:
+		if b, ok := schema.MemoryBytes(e.ResourceLimits.Memory); ok && e.ResourceLimits.Memory != "" {
+			jv["mem_limit"] = dockerMemory(b)
+		}
+	case schema.TypeKubernetes:
+		if pool != nil && pool.Namespace != "" {
+			jv["namespace"] = pool.Namespace
+		}
+		if mem := e.ResourceLimits.Memory; mem != "" {
+			jv["memory_request"], jv["memory_limit"] = mem, mem
+		}
+		if cpu := e.ResourceLimits.CPU; cpu != "" {
+			jv["cpu_request"], jv["cpu_limit"] = cpu, cpu
+		}
+	}
+	return jv
+}
+
+// dockerMemory writes bytes as Docker reads a memory limit.
+func dockerMemory(b int64) string {
+	switch {
+	case b%(1<<30) == 0:
+		return fmt.Sprintf("%dg", b>>30)
+	case b%(1<<20) == 0:
+		return fmt.Sprintf("%dm", b>>20)
+	case b%(1<<10) == 0:
+		return fmt.Sprintf("%dk", b>>10)
+	}
+	return fmt.Sprintf("%db", b)
+}
+
+// imageRef is the image of a flow: the configured name and tag.
+func (m *ConfigurationManager) imageRef(f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string) string {
+	img := m.Config.Images
+	name, _ := schema.Expand(img.Name, placeholders(f, e, typ))
+	var tag string
+	switch img.TagStrategy {
+	case "fixed":
+		tag = img.Tag
+	case "flow-version":
+		tag = f.Version
+		if tag == "" {
+			tag = "{{ $" + ImageTagVariable + " }}"
+		}
+	default:
+		tag = "{{ $" + ImageTagVariable + " }}"
+	}
+	return fmt.Sprint(name) + ":" + tag
+}
+
+// applyParams sets configured parameters, checking each against the
+// flow's signature. Names the flow does not take go under its **kwargs
+// (Prefect passes only that way), or are errors when it has none.
+func (m *ConfigurationManager) applyParams(dst, src map[string]any, sig signature, f *discover.FlowMetadata, path func(string) []string, template bool) []discover.ValidationError {
+	var probs []discover.ValidationError
+	for _, k := range slices.Sorted(maps.Keys(src)) {
+		v := src[k]
+		switch {
+		case slices.Contains(sig.names, k):
+			dst[k] = v
+		case sig.varKW != "":
+			kw, _ := dst[sig.varKW].(map[string]any)
+			kw = maps.Clone(kw)
+			if kw == nil {
+				kw = map[string]any{}
+			}
+			kw[k] = v
+			dst[sig.varKW] = kw
+		default:
+			msg := fmt.Sprintf("flow %q has no parameter %s", f.Name, k)
+			if s := schema.Nearest(k, sig.names); s != "" {
+				msg += fmt.Sprintf("; did you mean %s?", s)
+			} else if len(sig.names) > 0 {
+				msg += fmt.Sprintf(" (it takes %s)", strings.Join(sig.names, ", "))
+			} else {
+				msg += " (it takes none)"
+			}
+			if template {
+				probs = append(probs, m.Config.TemplateProblem(schema.CodeUnknownParam, path(k), msg))
+			} else {
+				probs = append(probs, m.Config.KeyProblem(schema.CodeUnknownParam, path(k), msg))
+			}
+		}
+	}
+	return probs
+}
+
+// applyDefaults sets an environment's default parameters that the flow
+// takes; the others are not applied, and noted.
+func (m *ConfigurationManager) applyDefaults(dst, defaults map[string]any, sig signature, f *discover.FlowMetadata, e *schema.EnvironmentConfig) []discover.ValidationError {
+	var probs []discover.ValidationError
+	for _, k := range slices.Sorted(maps.Keys(defaults)) {
+		v := defaults[k]
+		switch {
+		case slices.Contains(sig.names, k):
+			dst[k] = v
+		case sig.varKW != "":
+			kw, _ := dst[sig.varKW].(map[string]any)
+			kw = maps.Clone(kw)
+			if kw == nil {
+				kw = map[string]any{}
+			}
+			kw[k] = v
+			dst[sig.varKW] = kw
+		default:
+			probs = append(probs, m.Config.KeyProblem(schema.CodeParamNotUsed, []string{"environments", e.Name, "default_parameters", k},
+				fmt.Sprintf("default parameter %s is not applied to flow %q, which does not take it", k, f.Name)))
+		}
+	}
+	return probs
+}
+
+func uniqueStrings(ss []string) []string {
+	out := []string{}
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ValidateConfiguration runs the checks that need both the configuration
+// and the flows, for every environment.
+func (m *ConfigurationManager) ValidateConfiguration() []discover.ValidationError {
+	c := m.Config
+	var probs []discover.ValidationError
+	var names []string
+	for i := range m.Flows {
+		names = append(names, m.Flows[i].Name, FolderName(&m.Flows[i]))
+	}
+	for _, key := range slices.Sorted(maps.Keys(c.Flows)) {
+		if !slices.Contains(names, key) {
+			msg := fmt.Sprintf("flows: %q names no discovered flow", key)
+			if s := schema.Nearest(key, names); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			probs = append(probs, c.KeyProblem(schema.CodeUnknownFlow, []string{"flows", key}, msg))
+		}
+	}
+	seen := map[string]bool{}
+	for _, env := range m.EnvironmentNames() {
+		deps, ps, err := m.Plan(env)
+		if err != nil {
+			continue
+		}
+		byName := map[string]string{}
+		for _, d := range deps {
+			if prev, dup := byName[d.FullName]; dup {
+				ps = append(ps, c.Problem(schema.CodeName, []string{"naming", "deployment"},
+					fmt.Sprintf("deployments %s (%s) and %s (%s) have the same name; put {type} in naming.deployment", d.FullName, d.DeploymentType, d.FullName, prev)))
+			}
+			byName[d.FullName] = d.DeploymentType
+		}
+		if len(deps) == 0 && len(m.Flows) > 0 {
+			ps = append(ps, c.KeyProblem(schema.CodeTypeNotEnabled, []string{"environments", env}, fmt.Sprintf("environment %q gets no deployments: it has no work pools", env)))
+		}
+		for _, p := range ps {
+			k := p.Error()
+			if !seen[k] {
+				seen[k] = true
+				probs = append(probs, p)
+			}
+		}
+	}
+	return probs
+}

@@ -1,0 +1,803 @@
+package schema
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	cueyaml "cuelang.org/go/encoding/yaml"
+	goyaml "github.com/goccy/go-yaml"
+
+	"prefectgen/generator/discover"
+)
+
+//go:embed schema.cue
+var schemaCUE string
+
+// SchemaSource returns the CUE source of the configuration schema.
+func SchemaSource() string { return schemaCUE }
+
+// compiled holds the schema, compiled once. A cue.Context is not safe for
+// concurrent use, so every use holds mu.
+var compiled = sync.OnceValue(func() *compiledSchema {
+	ctx := cuecontext.New()
+	v := ctx.CompileString(schemaCUE, cue.Filename("schema.cue"))
+	if v.Err() != nil {
+		panic(fmt.Sprintf("schema: the embedded schema does not compile: %v", v.Err()))
+	}
+	return &compiledSchema{ctx: ctx, root: v}
+})
+
+type compiledSchema struct {
+	mu   sync.Mutex
+	ctx  *cue.Context
+	root cue.Value
+}
+
+// Deployment types.
+const (
+	TypePython     = "python"
+	TypeDocker     = "docker"
+	TypeKubernetes = "kubernetes"
+)
+
+// Types lists the deployment types in their order.
+var Types = []string{TypePython, TypeDocker, TypeKubernetes}
+
+// Config is deployment_config.yaml, validated and with defaults applied.
+type Config struct {
+	Environments map[string]*EnvironmentConfig `json:"environments"`
+	Images       ImagesConfig                  `json:"images"`
+	Naming       NamingConfig                  `json:"naming"`
+	Flows        map[string]*FlowConfig        `json:"flows"`
+	TemplatesDir string                        `json:"templates_dir"`
+	FlowsDir     string                        `json:"flows_dir"`
+
+	// File is the path the configuration was read from, "" for the
+	// built-in zero configuration.
+	File string `json:"-"`
+	// Templates is flow_templates.yaml, nil when there is none.
+	Templates *Templates `json:"-"`
+
+	pos          *positions
+	templatesPos *positions
+}
+
+// EnvironmentConfig is one environment.
+type EnvironmentConfig struct {
+	Name              string                     `json:"-"`
+	PrefectAPIURL     string                     `json:"prefect_api_url"`
+	UIURL             string                     `json:"ui_url"`
+	WorkPools         map[string]*WorkPoolConfig `json:"work_pools"`
+	DefaultParameters map[string]any             `json:"default_parameters"`
+	ResourceLimits    ResourceLimits             `json:"resource_limits"`
+	DockerRegistry    string                     `json:"docker_registry"`
+	ImagePullPolicy   string                     `json:"image_pull_policy"`
+	CodeDir           string                     `json:"code_dir"`
+	Tags              []string                   `json:"tags"`
+	Env               map[string]string          `json:"env"`
+}
+
+// WorkPoolConfig is the work pool of one deployment type.
+type WorkPoolConfig struct {
+	Name         string         `json:"name"`
+	WorkQueue    string         `json:"work_queue"`
+	Namespace    string         `json:"namespace"`
+	JobVariables map[string]any `json:"job_variables"`
+}
+
+// UnmarshalJSON accepts a work pool's name alone, as the seed writes it.
+func (w *WorkPoolConfig) UnmarshalJSON(b []byte) error {
+	var name string
+	if json.Unmarshal(b, &name) == nil {
+		*w = WorkPoolConfig{Name: name}
+		return nil
+	}
+	type plain WorkPoolConfig
+	return json.Unmarshal(b, (*plain)(w))
+}
+
+// ResourceLimits are the memory and cpu of a deployment's job.
+type ResourceLimits struct {
+	Memory string `json:"memory"`
+	CPU    string `json:"cpu"`
+}
+
+// UnmarshalJSON accepts cpu as a number or a string.
+func (r *ResourceLimits) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Memory string          `json:"memory"`
+		CPU    json.RawMessage `json:"cpu"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	r.Memory = raw.Memory
+	r.CPU = strings.Trim(string(raw.CPU), `"`)
+	return nil
+}
+
+// ImagesConfig tells how flow images are named, tagged and built.
+type ImagesConfig struct {
+	PythonVersion  string `json:"python_version"`
+	PrefectVersion string `json:"prefect_version"`
+	Base           string `json:"base"`
+	Name           string `json:"name"`
+	TagStrategy    string `json:"tag_strategy"`
+	Tag            string `json:"tag"`
+}
+
+// BaseImage returns the configured base image, or Prefect's image for the
+// configured Prefect and Python versions.
+func (i ImagesConfig) BaseImage() string {
+	if i.Base != "" {
+		return i.Base
+	}
+	return fmt.Sprintf("prefecthq/prefect:%s-python%s", i.PrefectVersion, i.PythonVersion)
+}
+
+// NamingConfig holds the naming patterns.
+type NamingConfig struct {
+	Deployment string `json:"deployment"`
+}
+
+// Settings are what a flow, or a flow in one environment, may set.
+type Settings struct {
+	Types                  []string       `json:"types"`
+	Schedules              []Schedule     `json:"schedules"`
+	Parameters             map[string]any `json:"parameters"`
+	Tags                   []string       `json:"tags"`
+	Description            *string        `json:"description"`
+	Version                *string        `json:"version"`
+	WorkPool               string         `json:"work_pool"`
+	WorkQueue              string         `json:"work_queue"`
+	JobVariables           map[string]any `json:"job_variables"`
+	ConcurrencyLimit       *int           `json:"concurrency_limit"`
+	Paused                 *bool          `json:"paused"`
+	EnforceParameterSchema *bool          `json:"enforce_parameter_schema"`
+}
+
+// FlowConfig is one entry of flows:.
+type FlowConfig struct {
+	Settings
+	Environments map[string]*Settings `json:"environments"`
+	// Key is the entry's key in flows:.
+	Key string `json:"-"`
+}
+
+// UnmarshalJSON decodes the embedded Settings and the overrides.
+func (f *FlowConfig) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &f.Settings); err != nil {
+		return err
+	}
+	var rest struct {
+		Environments map[string]*Settings `json:"environments"`
+	}
+	if err := json.Unmarshal(b, &rest); err != nil {
+		return err
+	}
+	f.Environments = rest.Environments
+	return nil
+}
+
+// Schedule is one schedule of a deployment.
+type Schedule struct {
+	Cron       string         `json:"cron,omitempty"`
+	Interval   *float64       `json:"interval,omitempty"`
+	RRule      string         `json:"rrule,omitempty"`
+	AnchorDate string         `json:"anchor_date,omitempty"`
+	Timezone   string         `json:"timezone,omitempty"`
+	Active     bool           `json:"active"`
+	DayOr      *bool          `json:"day_or,omitempty"`
+	Parameters map[string]any `json:"parameters,omitempty"`
+	Slug       string         `json:"slug,omitempty"`
+}
+
+// Templates is flow_templates.yaml.
+type Templates struct {
+	File    string               `json:"-"`
+	ByType  map[string]*Template `json:"-"`
+	Python  *Template            `json:"python_deployment"`
+	Docker  *Template            `json:"docker_deployment"`
+	Kuber   *Template            `json:"kubernetes_deployment"`
+	present map[string]bool
+}
+
+// Template is the deployment template of one type.
+type Template struct {
+	WorkPool     string         `json:"work_pool"`
+	WorkQueue    string         `json:"work_queue"`
+	JobVariables map[string]any `json:"job_variables"`
+	// Parameters is a map, or a placeholder string.
+	Parameters  any      `json:"parameters"`
+	Tags        []string `json:"tags"`
+	Description string   `json:"description"`
+}
+
+// Problem codes of configuration files.
+const (
+	CodeSyntax         = "CONFIG_SYNTAX"
+	CodeUnknownKey     = "CONFIG_UNKNOWN_KEY"
+	CodeInvalidValue   = "CONFIG_INVALID_VALUE"
+	CodeUnreadable     = "CONFIG_UNREADABLE"
+	CodeNotUTF8        = "CONFIG_NOT_UTF8"
+	CodeScheduleKind   = "CONFIG_SCHEDULE_KIND"
+	CodeCron           = "CONFIG_INVALID_CRON"
+	CodeRRule          = "CONFIG_INVALID_RRULE"
+	CodeTimezone       = "CONFIG_INVALID_TIMEZONE"
+	CodeAnchorDate     = "CONFIG_INVALID_ANCHOR_DATE"
+	CodeURL            = "CONFIG_INVALID_URL"
+	CodeQuantity       = "CONFIG_INVALID_QUANTITY"
+	CodeName           = "CONFIG_INVALID_NAME"
+	CodeSecret         = "CONFIG_SECRET_VALUE"
+	CodePlaceholder    = "CONFIG_UNKNOWN_PLACEHOLDER"
+	CodeDuplicateSlug  = "CONFIG_DUPLICATE_SLUG"
+	CodeLatestTag      = "CONFIG_LATEST_TAG"
+	CodeUnknownEnv     = "CONFIG_UNKNOWN_ENVIRONMENT"
+	CodeUnknownFlow    = "CONFIG_UNKNOWN_FLOW"
+	CodeUnknownParam   = "CONFIG_UNKNOWN_PARAMETER"
+	CodeParamNotUsed   = "CONFIG_PARAMETER_NOT_APPLIED"
+	CodeMissingParam   = "CONFIG_MISSING_PARAMETER"
+	CodeNoWorkPool     = "CONFIG_NO_WORK_POOL"
+	CodeTypeNotEnabled = "CONFIG_TYPE_WITHOUT_POOL"
+)
+
+// Codes documents every configuration problem code.
+var Codes = []discover.CodeInfo{
+	ci(CodeSyntax, discover.Error, "A configuration file is not valid YAML.", "Fix the YAML at the reported position (indentation, a missing colon, an unclosed quote)."),
+	ci(CodeNotUTF8, discover.Error, "A configuration file is not valid UTF-8.", "Save the file as UTF-8."),
+	ci(CodeUnreadable, discover.Error, "A configuration file could not be read.", "Check the path and its permissions."),
+	ci(CodeUnknownKey, discover.Error, "A key the schema does not know; Prefect would silently drop it, prefectgen refuses it.", "Fix the spelling (the message suggests the nearest known key) or remove it; `prefectgen schema` lists every key."),
+	ci(CodeInvalidValue, discover.Error, "A value of the wrong type or outside its allowed set.", "Use a value of the type the message names; `prefectgen schema` shows the allowed values."),
+	ci(CodeScheduleKind, discover.Error, "A schedule sets none, or more than one, of cron, interval and rrule.", "Give each schedule exactly one of cron, interval (seconds) or rrule."),
+	ci(CodeCron, discover.Error, "A cron expression Prefect would reject.", "Write five fields (minute hour day-of-month month day-of-week), such as \"0 6 * * MON-FRI\"."),
+	ci(CodeRRule, discover.Error, "An RFC 5545 recurrence rule Prefect would reject.", "Start with FREQ=..., such as \"FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=9\"."),
+	ci(CodeTimezone, discover.Error, "A time zone that is not in the IANA database.", "Use an IANA name such as \"Europe/Amsterdam\" or \"UTC\"."),
+	ci(CodeAnchorDate, discover.Error, "An interval's anchor_date that is not an ISO 8601 date-time.", "Write it as \"2026-01-01T00:00:00\"."),
+	ci(CodeURL, discover.Error, "A URL that is not an absolute http or https URL.", "Write it as http(s)://host:port/api."),
+	ci(CodeQuantity, discover.Error, "A memory or cpu quantity that Docker and Kubernetes would not read.", "Write memory as 512Mi, 1Gi, 1G or 512m, and cpu as 0.5, 2 or 500m."),
+	ci(CodeName, discover.Error, "A name with a character Prefect rejects (/ % & > <), or empty.", "Use letters, digits, '-', '_' and '.'."),
+	ci(CodeSecret, discover.Error, "A parameter or environment variable that looks like a secret has a literal value; it would be stored in plain text in prefect.yaml and on the server.", "Reference a Prefect Secret block instead: \"{{ prefect.blocks.secret.NAME }}\"."),
+	ci(CodePlaceholder, discover.Error, "A {placeholder} in the configuration that prefectgen does not know.", "Use one of {environment}, {environment.FIELD}, {type}, {flow.name}, {flow.flow_name}, {flow.function}, {flow.folder}, {flow.entrypoint}; Prefect's own {{ ... }} templates are kept as they are."),
+	ci(CodeDuplicateSlug, discover.Error, "Two schedules of one deployment share a slug.", "Give every schedule of a flow a distinct slug."),
+	ci(CodeLatestTag, discover.Warning, "An image tagged latest: a redeploy does not pin what runs.", "Use tag_strategy git-sha (the default) or a fixed version tag."),
+	ci(CodeUnknownEnv, discover.Error, "A flow overrides an environment that is not defined.", "Define the environment under environments:, or fix the name (the message suggests the nearest)."),
+	ci(CodeUnknownFlow, discover.Error, "An entry of flows: names no discovered flow.", "Use the flow's Prefect name or its folder name (the message suggests the nearest); `prefectgen discover` lists them."),
+	ci(CodeUnknownParam, discover.Error, "A configured parameter that the flow's signature does not accept; the run would fail.", "Fix the name (the message suggests the nearest), or add the parameter to the flow (or **kwargs)."),
+	ci(CodeParamNotUsed, discover.Note, "An environment's default parameter that a flow does not accept is not applied to it.", "Nothing to do, unless the flow should take that parameter."),
+	ci(CodeMissingParam, discover.Error, "A required flow parameter (no default) has no configured value; every scheduled run would fail.", "Give it a default in the flow, or a value under flows.<flow>.parameters."),
+	ci(CodeNoWorkPool, discover.Error, "A deployment type is enabled for a flow, but the environment has no work pool for it.", "Add environments.<env>.work_pools.<type>, or remove the type from flows.<flow>.types."),
+	ci(CodeTypeNotEnabled, discover.Warning, "No deployment type has a work pool in an environment, so it gets no deployments.", "Add work_pools to the environment."),
+}
+
+func ci(code string, sev discover.Severity, meaning, remediation string) discover.CodeInfo {
+	return discover.CodeInfo{Code: code, Severity: sev, Meaning: meaning, Remediation: remediation}
+}
+
+func problem(code, file string, p Pos, msg string) discover.ValidationError {
+	for _, c := range Codes {
+		if c.Code == code {
+			return discover.ValidationError{Code: code, Severity: c.Severity, Message: msg, FilePath: file, Line: p.Line, Column: p.Col, Remediation: c.Remediation}
+		}
+	}
+	panic("schema: unknown code " + code)
+}
+
+// Problem builds a configuration problem with the code's severity and
+// remediation, at path of the configuration file.
+func (c *Config) Problem(code string, path []string, msg string) discover.ValidationError {
+	p := Pos{1, 1}
+	if c.pos != nil {
+		p = c.pos.at(path)
+	}
+	return problem(code, c.File, p, msg)
+}
+
+// KeyProblem is Problem positioned at the key of path.
+func (c *Config) KeyProblem(code string, path []string, msg string) discover.ValidationError {
+	p := Pos{1, 1}
+	if c.pos != nil {
+		p = c.pos.keyAt(path)
+	}
+	return problem(code, c.File, p, msg)
+}
+
+// TemplateProblem is Problem for flow_templates.yaml.
+func (c *Config) TemplateProblem(code string, path []string, msg string) discover.ValidationError {
+	p := Pos{1, 1}
+	if c.templatesPos != nil {
+		p = c.templatesPos.at(path)
+	}
+	file := ""
+	if c.Templates != nil {
+		file = c.Templates.File
+	}
+	return problem(code, file, p, msg)
+}
+
+// Default returns the zero configuration: one development environment at
+// a local server with a process work pool.
+func Default() *Config {
+	c, probs := load("", nil, "#Config")
+	if len(probs) > 0 {
+		panic(fmt.Sprintf("schema: the zero configuration does not validate: %v", probs))
+	}
+	return c
+}
+
+// Load validates the content of deployment_config.yaml. file is used in
+// the problems; a nil Config comes with at least one error.
+func Load(file string, data []byte) (*Config, []discover.ValidationError) {
+	return load(file, data, "#Config")
+}
+
+func load(file string, data []byte, def string) (*Config, []discover.ValidationError) {
+	cfg := &Config{File: file}
+	var probs []discover.ValidationError
+	val, pos, probs := validate(file, data, def)
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	cfg.pos = pos
+	if err := json.Unmarshal(val, cfg); err != nil {
+		return nil, []discover.ValidationError{problem(CodeInvalidValue, file, Pos{1, 1}, err.Error())}
+	}
+	if len(cfg.Environments) == 0 {
+		dflt, _, _ := validate("", []byte("environments: {development: {work_pools: {python: default}}}\n"), def)
+		var d Config
+		if err := json.Unmarshal(dflt, &d); err != nil {
+			panic(err)
+		}
+		cfg.Environments = d.Environments
+	}
+	for name, e := range cfg.Environments {
+		e.Name = name
+	}
+	for key, f := range cfg.Flows {
+		f.Key = key
+	}
+	probs = append(probs, cfg.check()...)
+	sortProblems(probs)
+	return cfg, probs
+}
+
+// LoadTemplates validates the content of flow_templates.yaml into cfg.
+func (c *Config) LoadTemplates(file string, data []byte) []discover.ValidationError {
+	val, pos, probs := validate(file, data, "#Templates")
+	if len(probs) > 0 {
+		return probs
+	}
+	t := &Templates{File: file}
+	if err := json.Unmarshal(val, t); err != nil {
+		return []discover.ValidationError{problem(CodeInvalidValue, file, Pos{1, 1}, err.Error())}
+	}
+	t.ByType = map[string]*Template{TypePython: t.Python, TypeDocker: t.Docker, TypeKubernetes: t.Kuber}
+	for k, v := range t.ByType {
+		if v == nil {
+			delete(t.ByType, k)
+		}
+	}
+	c.Templates = t
+	c.templatesPos = pos
+	probs = c.checkTemplates()
+	sortProblems(probs)
+	return probs
+}
+
+// validate checks data against the definition def and returns it as JSON
+// with the defaults filled in.
+func validate(file string, data []byte, def string) ([]byte, *positions, []discover.ValidationError) {
+	if !utf8Valid(data) {
+		return nil, nil, []discover.ValidationError{problem(CodeNotUTF8, file, Pos{1, 1}, "file is not valid UTF-8")}
+	}
+	pos, err := indexYAML(data)
+	if err != nil {
+		return nil, nil, []discover.ValidationError{yamlSyntax(file, err)}
+	}
+	s := compiled()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	schema := s.root.LookupPath(cue.ParsePath(def))
+	var v cue.Value
+	if len(strings.TrimSpace(string(data))) == 0 {
+		v = s.ctx.CompileString("{}")
+	} else {
+		f, err := cueyaml.Extract(file, data)
+		if err != nil {
+			return nil, nil, []discover.ValidationError{problem(CodeSyntax, file, Pos{1, 1}, err.Error())}
+		}
+		v = s.ctx.BuildFile(f)
+	}
+	if v.Err() != nil {
+		return nil, nil, cueProblems(file, pos, v.Err(), def)
+	}
+	if k := v.IncompleteKind(); k != cue.StructKind && !v.IsNull() {
+		return nil, nil, []discover.ValidationError{problem(CodeInvalidValue, file, Pos{1, 1}, fmt.Sprintf("the file must be a mapping of keys to values, not %s", k))}
+	}
+	if v.IsNull() {
+		v = s.ctx.CompileString("{}")
+	}
+	u := schema.Unify(v)
+	if err := u.Validate(cue.Concrete(true)); err != nil {
+		return nil, nil, cueProblems(file, pos, err, def)
+	}
+	out, err := u.MarshalJSON()
+	if err != nil {
+		return nil, nil, cueProblems(file, pos, err, def)
+	}
+	return out, pos, nil
+}
+
+func yamlSyntax(file string, err error) discover.ValidationError {
+	var ye goyaml.Error
+	p := Pos{1, 1}
+	msg := err.Error()
+	if e, ok := err.(goyaml.Error); ok {
+		ye = e
+		if t := ye.GetToken(); t != nil && t.Position != nil {
+			p = Pos{t.Position.Line, t.Position.Column}
+		}
+		msg = ye.GetMessage()
+	}
+	return problem(CodeSyntax, file, p, msg)
+}
+
+// cueProblems turns CUE's errors into problems at the user's lines: one
+// per path, with the alternatives of a failed disjunction named together.
+func cueProblems(file string, pos *positions, err error, def string) []discover.ValidationError {
+	type group struct {
+		path  []string
+		msgs  []string
+		pairs [][2]string
+		input Pos
+	}
+	var order []string
+	groups := map[string]*group{}
+	var out []discover.ValidationError
+	seenUnknown := map[string]bool{}
+	for _, e := range cueerrors.Errors(err) {
+		path := unquotePath(e.Path())
+		if len(path) > 0 && strings.HasPrefix(path[0], "#") {
+			path = path[1:]
+		}
+		format, args := e.Msg()
+		msg := fmt.Sprintf(format, args...)
+		if strings.Contains(msg, "field not allowed") {
+			path = firstUnknown(def, path)
+			key := joinPath(path...)
+			if seenUnknown[key] {
+				continue
+			}
+			seenUnknown[key] = true
+			msg = fmt.Sprintf("unknown key %q", path[len(path)-1])
+			if known, ok := knownKeys(def, path[:len(path)-1]); ok {
+				if s := nearest(path[len(path)-1], known); s != "" {
+					msg += fmt.Sprintf("; did you mean %q?", s)
+				}
+			}
+			out = append(out, problem(CodeUnknownKey, file, pos.keyAt(path), msg))
+			continue
+		}
+		key := joinPath(path...)
+		g, ok := groups[key]
+		if !ok {
+			g = &group{path: path}
+			groups[key] = g
+			order = append(order, key)
+			for _, ip := range e.InputPositions() {
+				if ip.Filename() == file && ip.Line() > 0 {
+					g.input = Pos{ip.Line(), ip.Column()}
+					break
+				}
+			}
+		}
+		switch {
+		case strings.Contains(format, "empty disjunction"):
+		case strings.HasPrefix(format, "conflicting values") && len(args) >= 2:
+			pair := [2]string{fmt.Sprint(args[0]), fmt.Sprint(args[1])}
+			if m := mismatched.FindStringSubmatch(msg); m != nil {
+				pair = [2]string{typed(pair[0], m[1]), typed(pair[1], m[2])}
+			}
+			g.pairs = append(g.pairs, pair)
+		default:
+			g.msgs = append(g.msgs, friendlier(msg))
+		}
+	}
+	for _, key := range order {
+		g := groups[key]
+		var msg string
+		switch {
+		case len(g.pairs) > 0 && len(g.msgs) == 0:
+			got, allowed := splitConflicts(g.pairs)
+			if len(allowed) == 1 {
+				msg = fmt.Sprintf("must be %s, not %s", allowed[0], got)
+			} else {
+				msg = fmt.Sprintf("must be one of %s, not %s", strings.Join(allowed, ", "), got)
+			}
+		case len(g.msgs) > 0:
+			msg = strings.Join(dedupeStrings(g.msgs), "; ")
+		default:
+			msg = "invalid value"
+		}
+		p := pos.at(g.path)
+		if _, exact := pos.values[key]; !exact && g.input.Line > 0 {
+			p = g.input
+		}
+		where := displayPath(g.path)
+		if where != "" {
+			msg = where + ": " + msg
+		}
+		out = append(out, problem(CodeInvalidValue, file, p, msg))
+	}
+	sortProblems(out)
+	return out
+}
+
+var mismatched = regexp.MustCompile(`mismatched types (\w+) and (\w+)`)
+
+// typed marks a value of a mismatched type: the user's value stays as it
+// is, the schema's side becomes "a string".
+func typed(v, typ string) string {
+	if isTypeName(v) {
+		return "a " + v
+	}
+	return v + "\x00" + typ
+}
+
+// splitConflicts finds the user's value, the one side common to every
+// conflict, and the allowed values, the other sides. Where types did not
+// match, the allowed side is named by its type.
+func splitConflicts(pairs [][2]string) (got string, allowed []string) {
+	count := map[string]int{}
+	for _, p := range pairs {
+		count[p[0]]++
+		if p[1] != p[0] {
+			count[p[1]]++
+		}
+	}
+	got = pairs[0][1]
+	for _, p := range pairs {
+		for _, v := range p {
+			if count[v] == len(pairs) && !strings.HasPrefix(v, "a ") {
+				got = v
+			}
+		}
+	}
+	gotType := ""
+	if v, t, ok := strings.Cut(got, "\x00"); ok {
+		got, gotType = v, t
+	}
+	for _, p := range pairs {
+		for _, v := range p {
+			val, typ, hasType := strings.Cut(v, "\x00")
+			if val == got {
+				continue
+			}
+			if hasType && typ != gotType {
+				val = "a " + typ
+			}
+			allowed = append(allowed, val)
+		}
+	}
+	return got, dedupeStrings(allowed)
+}
+
+func isTypeName(s string) bool {
+	switch s {
+	case "string", "int", "number", "bool", "float", "null", "struct", "list", "bytes":
+		return true
+	}
+	return false
+}
+
+func dedupeStrings(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func unquotePath(path []string) []string {
+	out := make([]string, len(path))
+	for i, p := range path {
+		if len(p) >= 2 && p[0] == '"' && p[len(p)-1] == '"' {
+			if u, err := strconv.Unquote(p); err == nil {
+				p = u
+			}
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// displayPath writes a path as a reader would: a.b[2].c, quoting keys
+// that are not plain words.
+func displayPath(path []string) string {
+	var b strings.Builder
+	for i, p := range path {
+		if _, err := strconv.Atoi(p); err == nil && i > 0 {
+			b.WriteString("[" + p + "]")
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		if plainKey.MatchString(p) {
+			b.WriteString(p)
+		} else {
+			b.WriteString(strconv.Quote(p))
+		}
+	}
+	return b.String()
+}
+
+var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+// friendlier rewords CUE's messages for a YAML user.
+func friendlier(msg string) string {
+	msg = strings.ReplaceAll(msg, "(mismatched types ", "(")
+	if strings.Contains(msg, "errors in empty disjunction") {
+		return "value is not one of the allowed values"
+	}
+	return msg
+}
+
+func sortProblems(ps []discover.ValidationError) {
+	sort.SliceStable(ps, func(i, j int) bool {
+		a, b := ps[i], ps[j]
+		if a.FilePath != b.FilePath {
+			return a.FilePath < b.FilePath
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		return a.Message < b.Message
+	})
+}
+
+// knownKeys returns the keys the schema allows at path; ok is false
+// where any key is allowed (a map such as environments:).
+func knownKeys(def string, path []string) (keys []string, ok bool) {
+	if len(path) == 3 && path[0] == "environments" && path[2] == "work_pools" && def == "#Config" {
+		return Types, true
+	}
+	var t reflect.Type
+	if def == "#Templates" {
+		t = reflect.TypeOf(Templates{})
+	} else {
+		t = reflect.TypeOf(Config{})
+	}
+	for _, seg := range path {
+		t = deref(t)
+		switch t.Kind() {
+		case reflect.Map, reflect.Slice:
+			t = t.Elem()
+		case reflect.Struct:
+			f, found := fieldByTag(t, seg)
+			if !found {
+				return nil, false
+			}
+			t = f
+		default:
+			return nil, false
+		}
+	}
+	t = deref(t)
+	if t.Kind() != reflect.Struct {
+		return nil, false
+	}
+	return tagsOf(t), true
+}
+
+// firstUnknown shortens path to its first key the schema does not allow;
+// CUE may report a key below it.
+func firstUnknown(def string, path []string) []string {
+	for i := range path {
+		if known, ok := knownKeys(def, path[:i]); ok && !slices.Contains(known, path[i]) {
+			return path[:i+1]
+		}
+	}
+	return path
+}
+
+func parentAt(p []string, i int) string {
+	if i < len(p) {
+		return p[i]
+	}
+	return ""
+}
+
+func deref(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+func tagsOf(t reflect.Type) []string {
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous {
+			out = append(out, tagsOf(deref(f.Type))...)
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func fieldByTag(t reflect.Type, tag string) (reflect.Type, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous {
+			if ft, ok := fieldByTag(deref(f.Type), tag); ok {
+				return ft, true
+			}
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == tag {
+			return f.Type, true
+		}
+	}
+	return nil, false
+}
+
+// nearest returns the candidate closest to s by edit distance, if close
+// enough to be a likely typo.
+func nearest(s string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		if d := levenshtein(strings.ToLower(s), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if bestD <= max(2, len(s)/3) {
+		return best
+	}
+	return ""
+}
+
+// Nearest is nearest for other packages: the likely intended name.
+func Nearest(s string, candidates []string) string { return nearest(s, candidates) }
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

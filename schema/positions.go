@@ -1,0 +1,119 @@
+package schema
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Pos is a position in a YAML file, 1-based.
+type Pos struct{ Line, Col int }
+
+// positions indexes a YAML document: for each path (keys and sequence
+// indexes joined by pathSep), where its key and its value are.
+type positions struct {
+	keys   map[string]Pos
+	values map[string]Pos
+}
+
+const pathSep = "\x00"
+
+func joinPath(parts ...string) string { return strings.Join(parts, pathSep) }
+
+// indexYAML parses data and indexes it. The error is a YAML syntax error
+// with its position.
+func indexYAML(data []byte) (*positions, error) {
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return nil, err
+	}
+	p := &positions{keys: map[string]Pos{}, values: map[string]Pos{}}
+	if len(f.Docs) > 0 && f.Docs[0].Body != nil {
+		p.walk(nil, f.Docs[0].Body)
+	}
+	return p, nil
+}
+
+func tokPos(n ast.Node) Pos {
+	t := n.GetToken()
+	if t == nil || t.Position == nil {
+		return Pos{}
+	}
+	return Pos{t.Position.Line, t.Position.Column}
+}
+
+func (p *positions) walk(path []string, n ast.Node) {
+	key := joinPath(path...)
+	switch v := n.(type) {
+	case *ast.TagNode:
+		p.walk(path, v.Value)
+		return
+	case *ast.AnchorNode:
+		p.walk(path, v.Value)
+		return
+	case *ast.MappingNode:
+		p.values[key] = tokPos(v)
+		for _, mv := range v.Values {
+			p.mappingValue(path, mv)
+		}
+	case *ast.MappingValueNode:
+		p.values[key] = tokPos(v)
+		p.mappingValue(path, v)
+	case *ast.SequenceNode:
+		p.values[key] = tokPos(v)
+		for i, item := range v.Values {
+			p.walk(append(clone(path), strconv.Itoa(i)), item)
+		}
+	default:
+		if n != nil {
+			p.values[key] = tokPos(n)
+		}
+	}
+}
+
+func (p *positions) mappingValue(path []string, mv *ast.MappingValueNode) {
+	k := mv.Key.String()
+	if s, ok := mv.Key.(*ast.StringNode); ok {
+		k = s.Value
+	}
+	child := append(clone(path), k)
+	p.keys[joinPath(child...)] = tokPos(mv.Key)
+	if mv.Value != nil {
+		p.walk(child, mv.Value)
+		if _, isNull := mv.Value.(*ast.NullNode); isNull && tokPos(mv.Value).Line == 0 {
+			p.values[joinPath(child...)] = tokPos(mv.Key)
+		}
+	}
+}
+
+func clone(s []string) []string { return append([]string(nil), s...) }
+
+// at returns the best position for a path: its value, else its key, else
+// that of the nearest enclosing path.
+func (p *positions) at(path []string) Pos {
+	for n := len(path); n >= 0; n-- {
+		k := joinPath(path[:n]...)
+		if n == len(path) {
+			if v, ok := p.values[k]; ok && v.Line > 0 {
+				return v
+			}
+		}
+		if v, ok := p.keys[k]; ok && v.Line > 0 {
+			return v
+		}
+		if v, ok := p.values[k]; ok && v.Line > 0 {
+			return v
+		}
+	}
+	return Pos{1, 1}
+}
+
+// keyAt returns the position of the key of a path, else at(path).
+func (p *positions) keyAt(path []string) Pos {
+	if v, ok := p.keys[joinPath(path...)]; ok && v.Line > 0 {
+		return v
+	}
+	return p.at(path)
+}
