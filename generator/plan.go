@@ -734,13 +734,14 @@ func (m *ConfigurationManager) ValidateConfiguration() []discover.ValidationErro
 		if err != nil {
 			continue
 		}
-		byName := map[string]string{}
+		byName := map[string]DeploymentConfig{}
 		for _, d := range deps {
-			if prev, dup := byName[d.FullName]; dup {
+			// Two flows with one name are reported as DUPLICATE_FLOW_NAME.
+			if prev, dup := byName[d.FullName]; dup && prev.Entrypoint == d.Entrypoint {
 				ps = append(ps, c.Problem(schema.CodeName, []string{"naming", "deployment"},
-					fmt.Sprintf("deployments %s (%s) and %s (%s) have the same name; put {type} in naming.deployment", d.FullName, d.DeploymentType, d.FullName, prev)))
+					fmt.Sprintf("the %s and %s deployments of flow %q are both named %s; put {type} in naming.deployment", prev.DeploymentType, d.DeploymentType, d.FlowName, d.DeploymentName)))
 			}
-			byName[d.FullName] = d.DeploymentType
+			byName[d.FullName] = d
 		}
 		if len(deps) == 0 && len(m.Flows) > 0 {
 			ps = append(ps, c.KeyProblem(schema.CodeTypeNotEnabled, []string{"environments", env}, fmt.Sprintf("environment %q gets no deployments: it has no work pools", env)))

@@ -296,7 +296,7 @@ func problem(code, file string, p Pos, msg string) discover.ValidationError {
 // Problem builds a configuration problem with the code's severity and
 // remediation, at path of the configuration file.
 func (c *Config) Problem(code string, path []string, msg string) discover.ValidationError {
-	p := Pos{1, 1}
+	p := Pos{}
 	if c.pos != nil {
 		p = c.pos.at(path)
 	}
@@ -305,7 +305,7 @@ func (c *Config) Problem(code string, path []string, msg string) discover.Valida
 
 // KeyProblem is Problem positioned at the key of path.
 func (c *Config) KeyProblem(code string, path []string, msg string) discover.ValidationError {
-	p := Pos{1, 1}
+	p := Pos{}
 	if c.pos != nil {
 		p = c.pos.keyAt(path)
 	}
@@ -548,10 +548,36 @@ var mismatched = regexp.MustCompile(`mismatched types (\w+) and (\w+)`)
 // typed marks a value of a mismatched type: the user's value stays as it
 // is, the schema's side becomes "a string".
 func typed(v, typ string) string {
-	if isTypeName(v) {
-		return "a " + v
+	if isTypeName(v) || isSchemaSide(v) {
+		return typeWords(typ)
 	}
 	return v + "\x00" + typ
+}
+
+// isSchemaSide reports whether a conflicting value is CUE's side: a type
+// or a constraint rather than the user's value.
+func isSchemaSide(v string) bool {
+	return isTypeName(v) || strings.ContainsAny(v, "{|") || strings.HasPrefix(v, "=~") ||
+		strings.HasPrefix(v, ">") || strings.HasPrefix(v, "<") || v == "_"
+}
+
+// typeWords names a CUE type for a YAML user.
+func typeWords(t string) string {
+	switch t {
+	case "struct":
+		return "a mapping"
+	case "list":
+		return "a list"
+	case "int":
+		return "an integer"
+	case "float", "number":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "null":
+		return "null"
+	}
+	return "a " + t
 }
 
 // splitConflicts finds the user's value, the one side common to every
@@ -566,9 +592,14 @@ func splitConflicts(pairs [][2]string) (got string, allowed []string) {
 		}
 	}
 	got = pairs[0][1]
+	if !strings.Contains(pairs[0][0], "\x00") && strings.Contains(pairs[0][1], "\x00") {
+		got = pairs[0][1]
+	} else if strings.Contains(pairs[0][0], "\x00") && !strings.Contains(pairs[0][1], "\x00") {
+		got = pairs[0][0]
+	}
 	for _, p := range pairs {
 		for _, v := range p {
-			if count[v] == len(pairs) && !strings.HasPrefix(v, "a ") {
+			if count[v] == len(pairs) && len(pairs) > 1 && strings.Contains(v, "\x00") {
 				got = v
 			}
 		}
@@ -584,7 +615,7 @@ func splitConflicts(pairs [][2]string) (got string, allowed []string) {
 				continue
 			}
 			if hasType && typ != gotType {
-				val = "a " + typ
+				val = typeWords(typ)
 			}
 			allowed = append(allowed, val)
 		}

@@ -62,7 +62,7 @@ write_tree() {
 		log "reusing $dir"
 		return
 	fi
-	log "writing $dir ($files files, every ${every}th defines flows)"
+	log "writing $dir ($files files; file i defines flows when i % $every == 0)"
 	rm -rf "$dir" "$dir.stamp" "$dir.synth.txt"
 	"$GO" test ./generator/discover -count=1 -run '^TestWriteSynth$' -v \
 		-synth.write "$dir" -synth.files "$files" -synth.every "$every" >"$dir.log" 2>&1 ||

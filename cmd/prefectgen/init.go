@@ -145,16 +145,15 @@ environments:
 				required = append(required, p)
 			}
 		}
-		if len(required) == 0 {
-			b.WriteString("    parameters: {}\n")
-		} else {
-			b.WriteString("    parameters:\n")
+		b.WriteString("    parameters: {}\n")
+		if len(required) > 0 {
+			b.WriteString("    # required, with no default: set them under parameters\n")
 			for _, p := range required {
 				ann := p.Annotation
 				if ann == "" {
 					ann = "no annotation"
 				}
-				fmt.Fprintf(&b, "      # %s: required (%s): give it a value\n", p.Name, oneLine(ann))
+				fmt.Fprintf(&b, "    #   %s: (%s)\n", p.Name, oneLine(ann))
 			}
 		}
 		b.WriteString("    # schedules:\n    #   - cron: \"0 6 * * MON-FRI\"\n    #     timezone: \"UTC\"\n")
