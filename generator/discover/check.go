@@ -212,8 +212,7 @@ func (d *discovery) hasPython(dir string) bool {
 	if v, ok := d.exists[key]; ok {
 		return v
 	}
-	entries, _ := os.ReadDir(filepath.Join(d.root, filepath.FromSlash(dir)))
-	v := slices.ContainsFunc(entries, func(e os.DirEntry) bool { return strings.HasSuffix(e.Name(), ".py") })
+	v := slices.ContainsFunc(d.listDir(dir), func(e os.DirEntry) bool { return strings.HasSuffix(e.Name(), ".py") })
 	d.exists[key] = v
 	return v
 }

@@ -113,6 +113,7 @@ type discovery struct {
 	reqs   map[string]*reqFile // requirements files by rel path
 	res    *Result
 	pp     *pyParser // for files the scan did not parse
+	dirs   map[string][]os.DirEntry
 	third  map[string][]thirdParty
 }
 
@@ -340,12 +341,24 @@ func parentDir(dir string) string {
 	return p
 }
 
+// listDir returns the entries of a folder, read once.
+func (d *discovery) listDir(dir string) []os.DirEntry {
+	if d.dirs == nil {
+		d.dirs = map[string][]os.DirEntry{}
+	}
+	if es, ok := d.dirs[dir]; ok {
+		return es
+	}
+	es, _ := os.ReadDir(filepath.Join(d.root, filepath.FromSlash(dir)))
+	d.dirs[dir] = es
+	return es
+}
+
 // envFiles returns the .env.* files of the nearest folder that has any.
 func (d *discovery) envFiles(dir string) []string {
 	for {
-		entries, _ := os.ReadDir(filepath.Join(d.root, filepath.FromSlash(dir)))
 		var out []string
-		for _, e := range entries {
+		for _, e := range d.listDir(dir) {
 			if strings.HasPrefix(e.Name(), ".env.") && !e.IsDir() {
 				out = append(out, path.Join(dir, e.Name()))
 			}

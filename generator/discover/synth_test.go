@@ -688,6 +688,9 @@ func TestSynthDeterministic(t *testing.T) {
 // -synth.write is set; otherwise it does nothing:
 //
 //	go test ./generator/discover -run TestWriteSynth -synth.write /tmp/x -synth.files 10000 -synth.every 20
+//
+// Add -v to see its one-line summary (files, flows, flows Prefect's own
+// discovery can see, MB).
 func TestWriteSynth(t *testing.T) {
 	if *synthWriteDir == "" {
 		t.Skip("-synth.write not set")
