@@ -40,6 +40,13 @@ demo: build
 	@echo
 	@echo "== prefectgen validate $(EXAMPLE)"
 	@$(BIN) validate $(EXAMPLE)
+	@echo
+	@echo "== prefectgen generate $(EXAMPLE)"
+	@$(BIN) generate $(EXAMPLE)
+	@$(BIN) generate --check $(EXAMPLE)
+	@echo
+	@echo "== prefectgen config show --env staging $(EXAMPLE) (first deployment)"
+	@$(BIN) config show --env staging $(EXAMPLE) | sed -n '1,40p'
 
 clean:
 	rm -rf bin .cache

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -104,7 +105,7 @@ func (w *WorkPoolConfig) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	type plain WorkPoolConfig
-	return json.Unmarshal(b, (*plain)(w))
+	return decodeJSON(b, (*plain)(w))
 }
 
 // ResourceLimits are the memory and cpu of a deployment's job.
@@ -177,13 +178,13 @@ type FlowConfig struct {
 
 // UnmarshalJSON decodes the embedded Settings and the overrides.
 func (f *FlowConfig) UnmarshalJSON(b []byte) error {
-	if err := json.Unmarshal(b, &f.Settings); err != nil {
+	if err := decodeJSON(b, &f.Settings); err != nil {
 		return err
 	}
 	var rest struct {
 		Environments map[string]*Settings `json:"environments"`
 	}
-	if err := json.Unmarshal(b, &rest); err != nil {
+	if err := decodeJSON(b, &rest); err != nil {
 		return err
 	}
 	f.Environments = rest.Environments
@@ -349,7 +350,7 @@ func load(file string, data []byte, def string) (*Config, []discover.ValidationE
 		return nil, probs
 	}
 	cfg.pos = pos
-	if err := json.Unmarshal(val, cfg); err != nil {
+	if err := decodeJSON(val, cfg); err != nil {
 		return nil, []discover.ValidationError{problem(CodeInvalidValue, file, Pos{1, 1}, err.Error())}
 	}
 	if len(cfg.Environments) == 0 {
@@ -378,7 +379,7 @@ func (c *Config) LoadTemplates(file string, data []byte) []discover.ValidationEr
 		return probs
 	}
 	t := &Templates{File: file}
-	if err := json.Unmarshal(val, t); err != nil {
+	if err := decodeJSON(val, t); err != nil {
 		return []discover.ValidationError{problem(CodeInvalidValue, file, Pos{1, 1}, err.Error())}
 	}
 	t.ByType = map[string]*Template{TypePython: t.Python, TypeDocker: t.Docker, TypeKubernetes: t.Kuber}
@@ -392,6 +393,14 @@ func (c *Config) LoadTemplates(file string, data []byte) []discover.ValidationEr
 	probs = c.checkTemplates()
 	sortProblems(probs)
 	return probs
+}
+
+// decodeJSON decodes keeping numbers as written: an integer stays an
+// integer (json.Number) rather than becoming a float.
+func decodeJSON(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode(v)
 }
 
 // validate checks data against the definition def and returns it as JSON

@@ -157,7 +157,7 @@ func (d *discovery) thirdParty(flowPath string) []thirdParty {
 				continue
 			}
 			top, _, _ := strings.Cut(imp.module, ".")
-			if stdlib[top] || len(d.resolveLocal(f, imp, searchDirs)) > 0 || d.isLocalTop(top, searchDirs) {
+			if _, local := d.localBase(imp.module, searchDirs); stdlib[top] || local {
 				continue
 			}
 			if namespaceTops[top] && strings.Count(imp.module, ".") < 2 && len(imp.names) > 0 {
@@ -194,15 +194,38 @@ func (d *discovery) parsed(rel string) *parsedFile {
 	return pf
 }
 
-// isLocalTop reports whether a top-level module name is the repository's
-// own: a module or package in one of the search folders.
-func (d *discovery) isLocalTop(top string, searchDirs []string) bool {
+// localBase returns the search folder in which a dotted module is the
+// repository's own: a module file, a regular package, or a namespace
+// package (a folder without __init__.py) whose path leads to Python code.
+// A folder that merely shares the name (a yaml/ of configuration files)
+// does not shadow an installed distribution, as in Python.
+func (d *discovery) localBase(module string, searchDirs []string) (string, bool) {
+	parts := strings.Split(module, ".")
 	for _, dir := range searchDirs {
-		if d.isFile(path.Join(dir, top+".py")) || d.isDir(path.Join(dir, top)) && d.hasPython(path.Join(dir, top)) {
-			return true
+		if d.isFile(path.Join(dir, parts[0]+".py")) {
+			return dir, true
+		}
+		cur := path.Join(dir, parts[0])
+		if !d.isDir(cur) {
+			continue
+		}
+		if d.isFile(path.Join(cur, "__init__.py")) || d.hasPython(cur) {
+			return dir, true
+		}
+		for _, p := range parts[1:] {
+			if d.isFile(path.Join(cur, p+".py")) || d.isFile(path.Join(cur, p, "__init__.py")) {
+				return dir, true
+			}
+			cur = path.Join(cur, p)
+			if !d.isDir(cur) {
+				break
+			}
+			if d.hasPython(cur) {
+				return dir, true
+			}
 		}
 	}
-	return false
+	return "", false
 }
 
 // hasPython reports whether a folder holds a Python file directly (a
@@ -238,11 +261,8 @@ func (d *discovery) resolveLocal(from string, imp importRef, searchDirs []string
 		if stdlib[top] {
 			return nil
 		}
-		for _, dir := range searchDirs {
-			if d.isLocalTop(top, []string{dir}) {
-				bases = []string{dir}
-				break
-			}
+		if base, ok := d.localBase(imp.module, searchDirs); ok {
+			bases = []string{base}
 		}
 	}
 	if len(bases) == 0 {
@@ -256,15 +276,17 @@ func (d *discovery) resolveLocal(from string, imp importRef, searchDirs []string
 	cur := bases[0]
 	ok := true
 	for _, p := range parts {
-		if d.isDir(path.Join(cur, p)) && d.hasPython(path.Join(cur, p)) {
-			cur = path.Join(cur, p)
-			if init := path.Join(cur, "__init__.py"); d.isFile(init) {
-				out = append(out, init)
-			}
+		next := path.Join(cur, p)
+		switch init := path.Join(next, "__init__.py"); {
+		case d.isFile(init): // a regular package
+			out = append(out, init)
+			cur = next
 			continue
-		}
-		if f := path.Join(cur, p+".py"); d.isFile(f) {
-			out = append(out, f)
+		case d.isFile(next + ".py"): // a module
+			out = append(out, next+".py")
+		case d.isDir(next): // a namespace package
+			cur = next
+			continue
 		}
 		ok = false
 		break

@@ -51,9 +51,30 @@ func (r *Result) Deployable() []FlowMetadata {
 }
 
 // mayDefineFlow is the byte pre-filter: a file that never says "prefect"
-// cannot import Prefect's flow decorator, so it cannot define a flow.
+// cannot import Prefect's flow decorator, and every way to name the
+// decorator (flow, prefect.flow, from prefect import flow as f) spells the
+// word flow, so a file without both cannot define a flow.
 func mayDefineFlow(src []byte) bool {
-	return bytes.Contains(src, []byte("prefect")) && bytes.Contains(src, []byte("flow"))
+	return bytes.Contains(src, []byte("prefect")) && containsWord(src, "flow")
+}
+
+// containsWord reports whether w occurs in src as a whole identifier.
+func containsWord(src []byte, w string) bool {
+	for i := 0; ; {
+		j := bytes.Index(src[i:], []byte(w))
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(w)
+		if (start == 0 || !identByte(src[start-1])) && (end == len(src) || !identByte(src[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func identByte(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
 }
 
 // Discover scans the repository at opts.Root. The error is for a root that
@@ -100,6 +121,7 @@ func Discover(opts Options) (*Result, error) {
 	d := &discovery{root: root, files: map[string]*parsedFile{}, exists: map[string]bool{}, reqs: map[string]*reqFile{}}
 	res := &Result{}
 	d.scan(scope, workers, res)
+	d.prefetch(workers)
 	d.finish(res)
 	return res, nil
 }
@@ -167,6 +189,77 @@ func (d *discovery) scan(scope string, workers int, res *Result) {
 	for _, p := range append(w.problems, problems...) {
 		res.Validation.Add(p)
 	}
+}
+
+// prefetch parses, in parallel, the repository modules that files with
+// flows import (transitively), which the pre-filter skipped: finish needs
+// their imports.
+func (d *discovery) prefetch(workers int) {
+	var frontier []string
+	for rel, pf := range d.files {
+		if len(pf.flows) > 0 {
+			frontier = append(frontier, rel)
+		}
+	}
+	sort.Strings(frontier)
+	seen := map[string]bool{}
+	for len(frontier) > 0 {
+		var need []string
+		queued := map[string]bool{}
+		for _, f := range frontier {
+			if seen[f] {
+				continue
+			}
+			seen[f] = true
+			pf := d.files[f]
+			if pf == nil {
+				continue
+			}
+			for _, imp := range pf.imports {
+				for _, lf := range d.resolveLocal(f, imp, []string{"", path.Dir(f)}) {
+					if _, parsed := d.files[lf]; !parsed && !queued[lf] {
+						queued[lf] = true
+						need = append(need, lf)
+					}
+				}
+			}
+		}
+		d.parseAll(need, workers)
+		frontier = need
+	}
+}
+
+// parseAll parses files for their imports only, in parallel.
+func (d *discovery) parseAll(rels []string, workers int) {
+	if len(rels) == 0 {
+		return
+	}
+	jobs := make(chan string)
+	var wg sync.WaitGroup
+	for range min(workers, len(rels)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pp := newPyParser()
+			defer pp.Close()
+			for rel := range jobs {
+				pf := &parsedFile{rel: rel}
+				src, err := os.ReadFile(filepath.Join(d.root, filepath.FromSlash(rel)))
+				if src = trimBOM(src); err == nil && validUTF8(src) {
+					*pf = pp.parse(rel, src)
+					pf.flows, pf.problems = nil, nil
+				}
+				d.mu.Lock()
+				d.files[rel] = pf
+				d.mu.Unlock()
+			}
+		}()
+	}
+	for _, rel := range rels {
+		jobs <- rel
+	}
+	close(jobs)
+	wg.Wait()
 }
 
 // readSource reads a Python file; ok is false when it cannot be scanned,

@@ -307,3 +307,32 @@ def a():
 		})
 	}
 }
+
+// TestNamespacePackages checks that a folder without __init__.py whose
+// path leads to Python code is the repository's own, and that a folder
+// that only shares a distribution's name is not.
+func TestNamespacePackages(t *testing.T) {
+	root := writeTree(t, `-- requirements.txt --
+prefect
+-- pkg/sub/util.py --
+import requests
+-- yaml/settings.yml --
+a: 1
+-- flows/a.py --
+from prefect import flow
+from pkg.sub.util import helper
+import yaml
+
+@flow
+def a():
+    pass
+`)
+	res := mustDiscover(t, root)
+	want := []string{"flows/a.py:3:1: MISSING_DEPENDENCY", "pkg/sub/util.py:1:1: MISSING_DEPENDENCY"}
+	if diff := cmp.Diff(want, problemLines(res.Validation.All())); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"pkg/sub/util.py"}, res.Flows[0].LocalModules); diff != "" {
+		t.Errorf("local modules (-want +got):\n%s", diff)
+	}
+}

@@ -28,6 +28,7 @@ type walker struct {
 	root     string // absolute
 	scope    string // --flows-dir relative to root, "" for all
 	emit     func(rel, abs string)
+	want     func(name string) bool // which files to emit; nil means *.py
 	problems []ValidationError
 	visited  map[dirID]string
 	pending  []pendingLink
@@ -149,7 +150,11 @@ func (w *walker) dir(abs, rel string, rules ignoreRules) {
 			w.dir(cabs, crel, rules)
 			continue
 		}
-		if strings.HasSuffix(name, ".py") && w.fileInScope(crel) && !rules.ignored(crel, false) {
+		want := w.want
+		if want == nil {
+			want = func(n string) bool { return strings.HasSuffix(n, ".py") }
+		}
+		if want(name) && w.fileInScope(crel) && !rules.ignored(crel, false) {
 			w.emit(crel, cabs)
 		}
 	}
@@ -195,4 +200,19 @@ func relOrDot(rel string) string {
 		return "."
 	}
 	return rel
+}
+
+// WalkFiles lists the files of a repository whose base name want accepts,
+// with the rules discovery walks by (.gitignore, .prefectignore, skipped
+// folders), sorted by path relative to root.
+func WalkFiles(root string, want func(name string) bool) ([]string, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	w := &walker{root: abs, want: want, emit: func(rel, _ string) { out = append(out, rel) }}
+	w.walk()
+	slices.Sort(out)
+	return out, nil
 }

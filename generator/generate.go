@@ -1,0 +1,337 @@
+package generator
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"prefectgen/generator/discover"
+	"prefectgen/schema"
+)
+
+// Generated file names.
+const (
+	PrefectFile   = "prefect.yaml"
+	MakeFragment  = "prefect.mk"
+	DockerIgnore  = ".dockerignore"
+	DocsFile      = "docs/deployments.md"
+	DockerfileNam = "Dockerfile"
+)
+
+// Output is what Generate produces.
+type Output struct {
+	// Files are the generated files by path relative to the root.
+	Files map[string][]byte
+	// Kept are hand-written files that prefectgen uses but does not
+	// generate (a flow's own Dockerfile, a .dockerignore), sorted.
+	Kept []string
+	// Problems found while generating (hand-written Dockerfiles).
+	Problems []discover.ValidationError
+	// Deployments are every deployment of every environment.
+	Deployments []DeploymentConfig
+}
+
+// GenerateOptions controls generation.
+type GenerateOptions struct {
+	// TemplatesDir overrides the configuration's templates_dir; a
+	// relative path is relative to the repository root.
+	TemplatesDir string
+	// TemplatesName names TemplatesDir in errors; "" uses TemplatesDir.
+	TemplatesName string
+}
+
+// ErrInvalid is returned when the project has errors: nothing is
+// generated from an invalid project.
+var ErrInvalid = errors.New("the repository has errors; run prefectgen validate")
+
+// ErrProblems is returned with an Output whose Problems hold an error:
+// nothing is to be written.
+var ErrProblems = errors.New("generation found errors; nothing was written")
+
+// Generate renders every file prefectgen generates for the project. It
+// reads the repository (hand-written files it must keep or merge into)
+// and writes nothing.
+func Generate(p *Project, opts GenerateOptions) (*Output, error) {
+	if !p.Validation.IsValid || p.Config == nil {
+		return nil, ErrInvalid
+	}
+	tdir := opts.TemplatesDir
+	if tdir == "" {
+		tdir = p.Config.TemplatesDir
+	}
+	var tm *Templates
+	var err error
+	if tdir != "" {
+		abs := tdir
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(p.Root, tdir)
+		}
+		name := opts.TemplatesName
+		if name == "" || opts.TemplatesDir == "" {
+			name = tdir
+		}
+		tm, err = LoadTemplates(abs, filepath.ToSlash(name))
+	} else {
+		tm, err = LoadTemplates("", "")
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := p.Manager()
+	out := &Output{Files: map[string][]byte{}}
+	for _, env := range m.EnvironmentNames() {
+		deps, _, err := m.Plan(env)
+		if err != nil {
+			return nil, err
+		}
+		out.Deployments = append(out.Deployments, deps...)
+	}
+	sort.SliceStable(out.Deployments, func(i, j int) bool {
+		a, b := out.Deployments[i], out.Deployments[j]
+		if a.FlowName != b.FlowName {
+			return a.FlowName < b.FlowName
+		}
+		if a.Environment != b.Environment {
+			return a.Environment < b.Environment
+		}
+		return slices.Index(schema.Types, a.DeploymentType) < slices.Index(schema.Types, b.DeploymentType)
+	})
+	g := &gen{p: p, tm: tm, out: out}
+	steps := []func() error{g.dockerfiles, g.prefectYAML, g.makefile, g.docs}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	sort.Strings(out.Kept)
+	out.Kept = slices.Compact(out.Kept)
+	sort.SliceStable(out.Problems, func(i, j int) bool {
+		a, b := out.Problems[i], out.Problems[j]
+		if a.FilePath != b.FilePath {
+			return a.FilePath < b.FilePath
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Code < b.Code
+	})
+	for _, pr := range out.Problems {
+		if pr.Severity == discover.Error {
+			out.Files = nil
+			return out, ErrProblems
+		}
+	}
+	return out, nil
+}
+
+type gen struct {
+	p   *Project
+	tm  *Templates
+	out *Output
+	// images maps a flow's entrypoint to the Dockerfile that builds it.
+	images map[string]string
+}
+
+func (g *gen) sources() string {
+	s := "the flows' source"
+	if g.p.Config.File != "" {
+		s = g.p.Config.File
+		if g.p.Config.Templates != nil {
+			s += ", " + g.p.Config.Templates.File
+		}
+		s += " and the flows' source"
+	}
+	return s
+}
+
+func (g *gen) readFile(rel string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(g.p.Root, filepath.FromSlash(rel)))
+}
+
+// dockerfileData is what Dockerfile.tmpl renders.
+type dockerfileData struct {
+	Path, Folder, BaseImage, CodeDir string
+	Requirements                     []string // to copy
+	InstallFiles                     []string // to install, root first
+	CopyPaths                        []string
+	WritableDirs                     []string
+}
+
+// dockerfiles renders a Dockerfile for every flow folder whose flows have
+// docker or kubernetes deployments and no hand-written Dockerfile, checks
+// the hand-written ones, and renders .dockerignore.
+func (g *gen) dockerfiles() error {
+	g.images = map[string]string{}
+	byFolder := map[string][]*DeploymentConfig{}
+	var folders []string
+	for i := range g.out.Deployments {
+		d := &g.out.Deployments[i]
+		if d.DeploymentType == schema.TypePython {
+			continue
+		}
+		f := d.Flow
+		if f.DockerfilePath != "" {
+			data, err := g.readFile(f.DockerfilePath)
+			if err == nil && !IsGenerated(data) {
+				g.images[f.Entrypoint] = f.DockerfilePath
+				if !slices.Contains(g.out.Kept, f.DockerfilePath) {
+					g.out.Kept = append(g.out.Kept, f.DockerfilePath)
+					g.out.Problems = append(g.out.Problems, ValidateDockerfile(f.DockerfilePath, data, d.CodeDir)...)
+				}
+				continue
+			}
+		}
+		if _, ok := byFolder[f.Folder]; !ok {
+			folders = append(folders, f.Folder)
+		}
+		byFolder[f.Folder] = append(byFolder[f.Folder], d)
+	}
+	sort.Strings(folders)
+	for _, folder := range folders {
+		deps := byFolder[folder]
+		rel := path.Join(folder, DockerfileNam)
+		data := dockerfileData{Path: rel, Folder: relOrDot(folder), BaseImage: g.p.Config.Images.BaseImage()}
+		codeDirs := map[string]bool{}
+		reqs := map[string]bool{}
+		copies := map[string]bool{}
+		for _, d := range deps {
+			codeDirs[d.CodeDir] = true
+			g.images[d.Flow.Entrypoint] = rel
+			for _, r := range d.Flow.RequirementsFiles {
+				reqs[r] = true
+			}
+			for _, lm := range d.Flow.LocalModules {
+				copies[copyPathFor(lm, folder)] = true
+			}
+		}
+		if len(codeDirs) > 1 {
+			return fmt.Errorf("the flows in %s are deployed with different code_dir values (%s); one image has one WORKDIR: give the environments the same code_dir", relOrDot(folder), strings.Join(slices.Sorted(mapsKeys(codeDirs)), ", "))
+		}
+		data.CodeDir = slices.Sorted(mapsKeys(codeDirs))[0]
+		data.Requirements = slices.Sorted(mapsKeys(reqs))
+		for _, r := range data.Requirements {
+			if path.Base(r) == "requirements.txt" {
+				data.InstallFiles = append(data.InstallFiles, r)
+			}
+		}
+		sort.SliceStable(data.InstallFiles, func(i, j int) bool {
+			return strings.Count(data.InstallFiles[i], "/") < strings.Count(data.InstallFiles[j], "/")
+		})
+		self := folder + "/"
+		if folder == "" {
+			self = "."
+		}
+		copies[self] = true
+		// The flows' own folder last: it changes most often.
+		data.CopyPaths = slices.DeleteFunc(pruneCovered(slices.Sorted(mapsKeys(copies))), func(p string) bool { return p == self })
+		data.CopyPaths = append(data.CopyPaths, self)
+		if folder != "" {
+			data.WritableDirs = []string{folder + "/data", folder + "/output"}
+		}
+		content, err := g.tm.render("Dockerfile.tmpl", data)
+		if err != nil {
+			return err
+		}
+		if err := g.own(rel, content); err != nil {
+			return err
+		}
+		if probs := ValidateDockerfile(rel, content, data.CodeDir); len(probs) > 0 {
+			for _, p := range probs {
+				if p.Severity == discover.Error {
+					return fmt.Errorf("the generated %s is not a valid Dockerfile: %s", rel, p.Message)
+				}
+			}
+		}
+	}
+	for i := range g.out.Deployments {
+		d := &g.out.Deployments[i]
+		if df, ok := g.images[d.Flow.Entrypoint]; ok && d.DeploymentType != schema.TypePython {
+			d.Dockerfile = df
+		}
+	}
+	if len(g.images) == 0 {
+		return nil
+	}
+	data, err := g.readFile(DockerIgnore)
+	if err == nil && !IsGenerated(data) {
+		g.out.Kept = append(g.out.Kept, DockerIgnore)
+		return nil
+	}
+	content, err := g.tm.render("dockerignore.tmpl", nil)
+	if err != nil {
+		return err
+	}
+	return g.own(DockerIgnore, content)
+}
+
+// own records a generated file, unless a hand-written file is in its way.
+func (g *gen) own(rel string, content []byte) error {
+	if existing, err := g.readFile(rel); err == nil && !IsGenerated(existing) {
+		return fmt.Errorf("%s exists and was not generated by prefectgen (no %q header); it is left as it is: move it away or add the header to let prefectgen own it", rel, Header)
+	}
+	g.out.Files[rel] = content
+	return nil
+}
+
+func mapsKeys(m map[string]bool) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+func relOrDot(p string) string {
+	if p == "" {
+		return "."
+	}
+	return p
+}
+
+// copyPathFor returns what to COPY for a repository module a flow imports:
+// its top-level package folder, or the file itself when it lives in the
+// flows' own tree (copying that folder would copy the other flows).
+func copyPathFor(module, flowFolder string) string {
+	top, _, nested := strings.Cut(module, "/")
+	flowTop, _, _ := strings.Cut(flowFolder, "/")
+	if !nested || top == flowTop {
+		return module
+	}
+	return top + "/"
+}
+
+// pruneCovered drops paths inside a folder that is copied whole.
+func pruneCovered(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		covered := false
+		for _, q := range paths {
+			if q != p && strings.HasSuffix(q, "/") && (q == "." || strings.HasPrefix(p, q)) {
+				covered = true
+			}
+		}
+		if !covered {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var targetChars = regexp.MustCompile(`[^a-z0-9._-]+`)
+
+// targetName turns a flow name into a make target suffix.
+func targetName(name string) string {
+	s := strings.Trim(targetChars.ReplaceAllString(strings.ToLower(name), "-"), "-.")
+	if s == "" {
+		s = "flow"
+	}
+	return s
+}

@@ -1,0 +1,114 @@
+package generator
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+type makeTarget struct{ Name, Text string }
+
+type makeEnv struct{ Name, Target string }
+
+type makeFlow struct {
+	Name, Comment             string
+	BuildTarget, DeployTarget string
+}
+
+type makeData struct {
+	DefaultEnv   string
+	HasHelp      bool
+	Environments []makeEnv
+	Flows        []makeFlow
+	Help         []makeTarget
+}
+
+// seedEnvTargets are the seed's names of environment targets.
+var seedEnvTargets = map[string]string{"development": "deploy-dev", "dev": "deploy-dev", "staging": "deploy-staging", "production": "deploy-prod", "prod": "deploy-prod"}
+
+var helpTarget = regexp.MustCompile(`(?m)^help\s*::?`)
+
+// makefile renders prefect.mk.
+func (g *gen) makefile() error {
+	m := g.p.Manager()
+	envs := m.EnvironmentNames()
+	data := makeData{DefaultEnv: envs[0]}
+	if slices.Contains(envs, "development") {
+		data.DefaultEnv = "development"
+	}
+	if mk, err := g.readFile("Makefile"); err == nil {
+		data.HasHelp = helpTarget.Match(mk)
+	}
+	used := map[string]bool{}
+	unique := func(t string) string {
+		name := t
+		for i := 2; used[name]; i++ {
+			name = fmt.Sprintf("%s-%d", t, i)
+		}
+		used[name] = true
+		return name
+	}
+	for _, t := range []string{"prefect-help", "help", "discover-flows", "validate-flows", "generate", "check-generated", "build-deployments",
+		"deploy-python", "deploy-containers", "deploy-all", "clean-deployments", "plan", "validate-deployments", "test-deployments",
+		"check-ui", "build-images", "push-images", "pull-images"} {
+		used[t] = true
+	}
+	for _, e := range envs {
+		t, ok := seedEnvTargets[e]
+		if !ok || used[t] {
+			t = "deploy-" + targetName(e)
+		}
+		data.Environments = append(data.Environments, makeEnv{Name: e, Target: unique(t)})
+	}
+	for _, f := range m.Flows {
+		if strings.ContainsAny(f.Name, "\n\r") {
+			continue // a make recipe cannot carry it; deploy it with prefectgen deploy --flow
+		}
+		slug := targetName(f.Name)
+		data.Flows = append(data.Flows, makeFlow{
+			Name:         f.Name,
+			Comment:      makeComment(f.Entrypoint),
+			BuildTarget:  unique("build-image-" + slug),
+			DeployTarget: unique("deploy-" + slug),
+		})
+	}
+	help := []makeTarget{
+		{"discover-flows", "list the Prefect flows"},
+		{"validate-flows", "check the flows, their dependencies and the configuration"},
+		{"generate", "regenerate prefect.yaml, the Dockerfiles, this file and docs/deployments.md"},
+		{"check-generated", "fail if the generated files have drifted (for CI)"},
+		{"build-deployments", "the same as generate"},
+		{"deploy-python", "deploy the python (process) deployments of ENV"},
+		{"deploy-containers", "build, push and deploy the docker and kubernetes deployments of ENV"},
+		{"deploy-all", "deploy every deployment of ENV"},
+		{"clean-deployments", "delete ENV's deployments that prefectgen made and no longer generates"},
+		{"plan", "show what deploy-all would change on ENV's server"},
+		{"validate-deployments", "validate, and check the generated files"},
+		{"test-deployments", "deploy-all as a dry run: checks, plan and commands, nothing changed"},
+		{"check-ui", "check that ENV's deployments are on the server as generated"},
+		{"build-images", "build the flow images of ENV"},
+		{"push-images", "push them to ENV's registry"},
+		{"pull-images", "pull them from ENV's registry"},
+	}
+	for _, e := range data.Environments {
+		help = append(help, makeTarget{e.Target, "deploy every deployment of " + e.Name})
+	}
+	for _, f := range data.Flows {
+		help = append(help, makeTarget{f.BuildTarget, "build the image of " + f.Comment})
+		help = append(help, makeTarget{f.DeployTarget, "deploy " + f.Comment})
+	}
+	data.Help = help
+	content, err := g.tm.render("prefect.mk.tmpl", data)
+	if err != nil {
+		return err
+	}
+	return g.own(MakeFragment, content)
+}
+
+// makeComment makes s safe for one make comment line: a trailing
+// backslash would continue it.
+func makeComment(s string) string {
+	s = strings.NewReplacer("\n", " ", "\r", " ").Replace(s)
+	return strings.TrimRight(s, `\`)
+}

@@ -1,0 +1,6 @@
+from prefect import flow
+
+
+@flow(name="legacy")
+def legacy():
+    """Deployed by hand."""
