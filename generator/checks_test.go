@@ -155,8 +155,8 @@ func TestRoundTrip(t *testing.T) {
 		d := DeploymentConfig{
 			FlowName: f.Name, DeploymentName: name, FullName: f.Name + "/" + name, Entrypoint: f.Entrypoint,
 			WorkPool: awkwardString(r), WorkQueue: awkwardString(r), Description: awkwardString(r), Version: awkwardString(r),
-			Tags:       []string{awkwardString(r), ManagedTag},
-			Parameters: map[string]any{awkwardString(r): awkwardString(r), "n": int64(r.IntN(1000)), "f": r.Float64() * 1e6, "b": r.IntN(2) == 0, "nil": nil, "l": []any{awkwardString(r), int64(-1)}},
+			Tags:         []string{awkwardString(r), ManagedTag},
+			Parameters:   map[string]any{awkwardString(r): awkwardString(r), "n": int64(r.IntN(1000)), "f": r.Float64() * 1e6, "b": r.IntN(2) == 0, "nil": nil, "l": []any{awkwardString(r), int64(-1)}},
 			JobVariables: map[string]any{"env": map[string]any{awkwardString(r): awkwardString(r)}},
 			Schedules:    []schema.Schedule{{Cron: "0 6 * * *", Timezone: "UTC", Active: true, Slug: awkwardString(r), Parameters: map[string]any{awkwardString(r): awkwardString(r)}}},
 			CodeDir:      "/" + awkwardString(r), Flow: f,

@@ -33,7 +33,7 @@ func TestCheckRRule(t *testing.T) {
 	cases := map[string]bool{
 		"FREQ=DAILY": true, "RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=9": true,
 		"DTSTART:20260101T090000\nRRULE:FREQ=MONTHLY;BYMONTHDAY=-1": true,
-		"FREQ=MONTHLY;BYDAY=1MO,-1FR": true, "FREQ=YEARLY;COUNT=3;UNTIL=20300101": false,
+		"FREQ=MONTHLY;BYDAY=1MO,-1FR":                               true, "FREQ=YEARLY;COUNT=3;UNTIL=20300101": false,
 		"FREQ=FORTNIGHTLY": false, "BYDAY=MO": false, "FREQ=DAILY;BYHOUR=24": false,
 		"FREQ=DAILY;INTERVAL=0": false, "FREQ=DAILY;FREQ=WEEKLY": false, "FREQ=DAILY;FOO=1": false,
 		"": false, "FREQ=WEEKLY;WKST=XX": false, "FREQ=DAILY;UNTIL=20301231T235959Z": true,
