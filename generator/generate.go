@@ -50,6 +50,47 @@ type GenerateOptions struct {
 // generated from an invalid project.
 var ErrInvalid = errors.New("the repository has errors; run prefectgen validate")
 
+// projectTemplates loads the templates with the project's overrides.
+func projectTemplates(p *Project, opts GenerateOptions) (*Templates, error) {
+	tdir := opts.TemplatesDir
+	if tdir == "" {
+		tdir = p.Config.TemplatesDir
+	}
+	if tdir == "" {
+		return LoadTemplates("", "")
+	}
+	abs := tdir
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(p.Root, tdir)
+	}
+	name := opts.TemplatesName
+	if name == "" || opts.TemplatesDir == "" {
+		name = tdir
+	}
+	return LoadTemplates(abs, filepath.ToSlash(name))
+}
+
+// PrefectFileRenderer returns a function that renders a prefect.yaml
+// holding exactly the given deployments, as the project's templates write
+// them: what prefectgen deploy hands to prefect deploy.
+func PrefectFileRenderer(p *Project, opts GenerateOptions) (func([]DeploymentConfig) ([]byte, error), error) {
+	tm, err := projectTemplates(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	return func(deps []DeploymentConfig) ([]byte, error) {
+		data := prefectData{Sources: "prefectgen deploy", PrefectVersion: p.Config.Images.PrefectVersion, Deployments: views(deps)}
+		out, err := tm.render("prefect.yaml.tmpl", data)
+		if err != nil {
+			return nil, err
+		}
+		if err := SelfCheck(out, data.Deployments); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}, nil
+}
+
 // ErrProblems is returned with an Output whose Problems hold an error:
 // nothing is to be written.
 var ErrProblems = errors.New("generation found errors; nothing was written")
@@ -61,25 +102,7 @@ func Generate(p *Project, opts GenerateOptions) (*Output, error) {
 	if !p.Validation.IsValid || p.Config == nil {
 		return nil, ErrInvalid
 	}
-	tdir := opts.TemplatesDir
-	if tdir == "" {
-		tdir = p.Config.TemplatesDir
-	}
-	var tm *Templates
-	var err error
-	if tdir != "" {
-		abs := tdir
-		if !filepath.IsAbs(abs) {
-			abs = filepath.Join(p.Root, tdir)
-		}
-		name := opts.TemplatesName
-		if name == "" || opts.TemplatesDir == "" {
-			name = tdir
-		}
-		tm, err = LoadTemplates(abs, filepath.ToSlash(name))
-	} else {
-		tm, err = LoadTemplates("", "")
-	}
+	tm, err := projectTemplates(p, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -51,8 +51,11 @@ type DeploymentConfig struct {
 	CodeDir                string `json:"code_dir"`
 	// Image is the image of docker and kubernetes deployments, "" for
 	// python ones; Dockerfile builds it.
-	Image         string `json:"image,omitempty"`
-	Dockerfile    string `json:"dockerfile,omitempty"`
+	Image      string `json:"image,omitempty"`
+	Dockerfile string `json:"dockerfile,omitempty"`
+	// Registry is the environment's docker_registry: images are pushed
+	// there after they are built.
+	Registry      string `json:"registry,omitempty"`
 	PrefectAPIURL string `json:"prefect_api_url"`
 	UIURL         string `json:"ui_url"`
 
@@ -528,6 +531,7 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 		}
 	}
 	if typ != schema.TypePython {
+		d.Registry = e.DockerRegistry
 		d.Dockerfile = f.DockerfilePath
 		if d.Dockerfile == "" {
 			d.Dockerfile = path.Join(f.Folder, "Dockerfile")

@@ -1,0 +1,311 @@
+package deploy
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"prefectgen/generator"
+	"prefectgen/generator/discover"
+)
+
+var envPlaceholder = regexp.MustCompile(`\{\{\s*\$([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+
+// ResolveEnv fills in Prefect's {{ $VAR }} placeholders from vars, as
+// prefect deploy does from its environment; others are kept.
+func ResolveEnv(v any, vars map[string]string) any {
+	switch x := v.(type) {
+	case string:
+		return envPlaceholder.ReplaceAllStringFunc(x, func(m string) string {
+			name := envPlaceholder.FindStringSubmatch(m)[1]
+			if val, ok := vars[name]; ok {
+				return val
+			}
+			return m
+		})
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = ResolveEnv(e, vars)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = ResolveEnv(e, vars)
+		}
+		return out
+	}
+	return v
+}
+
+// matches compares a desired value with what the server returned. A
+// desired string that still holds a Prefect template ({{ ... }}) matches
+// anything: Prefect resolves it at deploy time.
+func matches(desired, live any) bool {
+	switch d := desired.(type) {
+	case string:
+		if strings.Contains(d, "{{") {
+			return true
+		}
+		l, ok := live.(string)
+		return ok && l == d
+	case map[string]any:
+		l, ok := live.(map[string]any)
+		if !ok {
+			return len(d) == 0 && live == nil
+		}
+		if len(l) != len(d) {
+			return false
+		}
+		for k, dv := range d {
+			lv, ok := l[k]
+			if !ok || !matches(dv, lv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		l, ok := live.([]any)
+		if !ok || len(l) != len(d) {
+			return false
+		}
+		for i := range d {
+			if !matches(d[i], l[i]) {
+				return false
+			}
+		}
+		return true
+	case []string:
+		anys := make([]any, len(d))
+		for i, s := range d {
+			anys[i] = s
+		}
+		return matches(anys, live)
+	case nil:
+		return live == nil
+	case bool:
+		l, ok := live.(bool)
+		return ok && l == d
+	}
+	df, dok := number(desired)
+	lf, lok := number(live)
+	return dok && lok && df == lf
+}
+
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		f, err := x.Float64()
+		return f, err == nil
+	case float64:
+		return x, true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+// normalizeJSON turns typed values into the generic ones the API decodes.
+func normalizeJSON(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out any
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
+	if dec.Decode(&out) != nil {
+		return v
+	}
+	return out
+}
+
+// Diff returns the fields in which the live deployment differs from the
+// desired one (with its {{ $VAR }} placeholders resolved), sorted; none
+// means unchanged.
+func Diff(d generator.DeploymentConfig, live *Deployment, vars map[string]string) []string {
+	var out []string
+	add := func(field string, same bool) {
+		if !same {
+			out = append(out, field)
+		}
+	}
+	add("entrypoint", d.Entrypoint == live.Entrypoint)
+	add("work_pool", d.WorkPool == live.WorkPoolName)
+	add("work_queue", d.WorkQueue == live.WorkQueueName || d.WorkQueue == "" && live.WorkQueueName == "default")
+	add("job_variables", matches(normalizeJSON(ResolveEnv(normalizeJSON(d.JobVariables), vars)), live.JobVariables))
+	add("parameters", matches(normalizeJSON(ResolveEnv(normalizeJSON(d.Parameters), vars)), nilToEmpty(live.Parameters)))
+	add("tags", sameSet(d.Tags, live.Tags))
+	add("description", d.Description == deref(live.Description))
+	if d.Version != "" {
+		add("version", d.Version == deref(live.Version))
+	}
+	add("paused", d.Paused == live.Paused)
+	want := 0
+	if d.ConcurrencyLimit != nil {
+		want = *d.ConcurrencyLimit
+	}
+	add("concurrency_limit", want == live.ConcurrencyLimit())
+	add("enforce_parameter_schema", d.EnforceParameterSchema == live.EnforceParameterSchema)
+	pull := []any{map[string]any{"prefect.deployments.steps.set_working_directory": map[string]any{"directory": d.CodeDir}}}
+	add("pull_steps", matches(pull, normalizeJSON(live.PullSteps)))
+	add("schedules", sameSchedules(d, live))
+	if d.Flow != nil {
+		add("parameter_schema", sameSignature(d.Flow, live.ParameterSchema))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func nilToEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+func sameSchedules(d generator.DeploymentConfig, live *Deployment) bool {
+	if len(d.Schedules) != len(live.Schedules) {
+		return false
+	}
+	bySlug := map[string]Schedule{}
+	for _, s := range live.Schedules {
+		bySlug[s.Slug] = s
+	}
+	for _, s := range d.Schedules {
+		l, ok := bySlug[s.Slug]
+		if !ok || l.Active != s.Active {
+			return false
+		}
+		tz := s.Timezone
+		if tz == "" {
+			tz = "UTC"
+		}
+		ltz := l.Schedule.Timezone
+		if ltz == "" {
+			ltz = "UTC"
+		}
+		if tz != ltz {
+			return false
+		}
+		switch {
+		case s.Cron != "":
+			dayOr := true
+			if s.DayOr != nil {
+				dayOr = *s.DayOr
+			}
+			lDayOr := true
+			if l.Schedule.DayOr != nil {
+				lDayOr = *l.Schedule.DayOr
+			}
+			if l.Schedule.Cron != s.Cron || dayOr != lDayOr {
+				return false
+			}
+		case s.Interval != nil:
+			f, err := l.Schedule.Interval.Float64()
+			if err != nil || f != *s.Interval {
+				return false
+			}
+			if s.AnchorDate != "" && !sameTime(s.AnchorDate, l.Schedule.AnchorDate, tz) {
+				return false
+			}
+		case s.RRule != "":
+			if strings.TrimPrefix(l.Schedule.RRule, "RRULE:") != strings.TrimPrefix(s.RRule, "RRULE:") {
+				return false
+			}
+		}
+		if !matches(normalizeJSON(nilMap(s.Parameters)), nilToEmpty(l.Parameters)) {
+			return false
+		}
+	}
+	return true
+}
+
+func nilMap(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// sameTime compares a configured date-time (naive means in tz) with the
+// server's.
+func sameTime(want, got, tz string) bool {
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc = time.UTC
+	}
+	parse := func(s string) (time.Time, bool) {
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02"} {
+			if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+				return t, true
+			}
+		}
+		return time.Time{}, false
+	}
+	a, ok1 := parse(want)
+	b, ok2 := parse(got)
+	if !ok1 || !ok2 {
+		return want == got
+	}
+	return a.Equal(b)
+}
+
+// sameSignature compares the flow's parameters as discovered with the
+// parameter schema Prefect computed when it was deployed: the names and
+// which are required. A changed signature needs a redeploy even when the
+// configuration did not change.
+func sameSignature(f *discover.FlowMetadata, schema map[string]any) bool {
+	props, _ := schema["properties"].(map[string]any)
+	var want []string
+	var required []string
+	for _, p := range f.Parameters {
+		want = append(want, p.Name) // *args and **kwargs are properties too
+		if p.Required {
+			required = append(required, p.Name)
+		}
+	}
+	var got []string
+	for k := range props {
+		got = append(got, k)
+	}
+	var gotReq []string
+	if r, ok := schema["required"].([]any); ok {
+		for _, x := range r {
+			gotReq = append(gotReq, fmt.Sprint(x))
+		}
+	}
+	return sameSet(want, got) && sameSet(required, gotReq)
+}
+
+// UIURL is a deployment's page in the Prefect UI.
+func UIURL(ui, id string) string {
+	if ui == "" || id == "" {
+		return ""
+	}
+	return strings.TrimSuffix(ui, "/") + "/deployments/deployment/" + id
+}
+

@@ -1,0 +1,144 @@
+package deploy
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"prefectgen/generator"
+)
+
+// Action kinds.
+const (
+	Create    = "create"
+	Update    = "update"
+	Delete    = "delete"
+	Unchanged = "unchanged"
+)
+
+// Action is what the plan does with one deployment.
+type Action struct {
+	Kind string
+	// FullName is flow/deployment.
+	FullName string
+	// Desired is nil for a delete.
+	Desired *generator.DeploymentConfig
+	// Live is nil for a create.
+	Live *Deployment
+	// Fields are what differs, for an update.
+	Fields []string
+	// Unmanaged is set when a deployment to create already exists
+	// without prefectgen's tag: someone else made it.
+	Unmanaged bool
+}
+
+// Scope limits a plan to some flows and types; deletes only touch
+// deployments in scope.
+type Scope struct {
+	Flows []string // Prefect flow names; empty means all
+	Types []string // deployment types; empty means all
+}
+
+func (s Scope) hasFlow(name string) bool {
+	if len(s.Flows) == 0 {
+		return true
+	}
+	for _, f := range s.Flows {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (s Scope) hasType(t string) bool {
+	if len(s.Types) == 0 {
+		return true
+	}
+	for _, x := range s.Types {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Filter returns the desired deployments in scope.
+func (s Scope) Filter(deps []generator.DeploymentConfig) []generator.DeploymentConfig {
+	var out []generator.DeploymentConfig
+	for _, d := range deps {
+		if s.hasFlow(d.FlowName) && s.hasType(d.DeploymentType) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// MakePlan compares the desired deployments of one environment (already
+// in scope) with the server: every managed deployment of the environment
+// is read, with pagination. vars resolves {{ $VAR }} placeholders as the
+// deploy will.
+func MakePlan(ctx context.Context, c *Client, env string, desired []generator.DeploymentConfig, scope Scope, vars map[string]string) ([]Action, error) {
+	live, err := c.DeploymentsWithTags(ctx, generator.ManagedTag, "env:"+env)
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]*Deployment{}
+	for i := range live {
+		byName[live[i].FullName()] = &live[i]
+	}
+	var out []Action
+	seen := map[string]bool{}
+	for i := range desired {
+		d := &desired[i]
+		seen[d.FullName] = true
+		l, ok := byName[d.FullName]
+		if !ok {
+			a := Action{Kind: Create, FullName: d.FullName, Desired: d}
+			// A deployment of that name made by someone else would be
+			// overwritten: say so.
+			other, err := c.DeploymentByName(ctx, d.FlowName, d.DeploymentName)
+			switch {
+			case err == nil:
+				a.Unmanaged, a.Live = true, other
+			case !IsNotFound(err):
+				return nil, fmt.Errorf("reading %s: %w", d.FullName, err)
+			}
+			out = append(out, a)
+			continue
+		}
+		if fields := Diff(*d, l, vars); len(fields) > 0 {
+			out = append(out, Action{Kind: Update, FullName: d.FullName, Desired: d, Live: l, Fields: fields})
+		} else {
+			out = append(out, Action{Kind: Unchanged, FullName: d.FullName, Desired: d, Live: l})
+		}
+	}
+	for i := range live {
+		l := &live[i]
+		if seen[l.FullName()] || !scope.hasFlow(l.FlowName) || !scope.hasType(typeOf(l)) {
+			continue
+		}
+		out = append(out, Action{Kind: Delete, FullName: l.FullName(), Live: l})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].FullName < out[j].FullName })
+	return out, nil
+}
+
+// typeOf reads a managed deployment's type from its type: tag.
+func typeOf(d *Deployment) string {
+	for _, t := range d.Tags {
+		if len(t) > 5 && t[:5] == "type:" {
+			return t[5:]
+		}
+	}
+	return ""
+}
+
+// Counts tallies a plan.
+func Counts(actions []Action) map[string]int {
+	m := map[string]int{}
+	for _, a := range actions {
+		m[a.Kind]++
+	}
+	return m
+}
