@@ -233,7 +233,7 @@ func sameSchedules(d generator.DeploymentConfig, live *Deployment) bool {
 				return false
 			}
 		case s.RRule != "":
-			if strings.TrimPrefix(l.Schedule.RRule, "RRULE:") != strings.TrimPrefix(s.RRule, "RRULE:") {
+			if normRRule(l.Schedule.RRule, s.RRule) != normRRule(s.RRule, s.RRule) {
 				return false
 			}
 		}
@@ -242,6 +242,21 @@ func sameSchedules(d generator.DeploymentConfig, live *Deployment) bool {
 		}
 	}
 	return true
+}
+
+// normRRule drops the RRULE: prefix, and the DTSTART line the server adds
+// unless the configured rule has its own.
+func normRRule(rule, configured string) string {
+	keepStart := strings.Contains(strings.ToUpper(configured), "DTSTART")
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(rule), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(strings.ToUpper(l), "DTSTART") && !keepStart {
+			continue
+		}
+		out = append(out, strings.TrimPrefix(l, "RRULE:"))
+	}
+	return strings.Join(out, "\n")
 }
 
 func nilMap(m map[string]any) map[string]any {
@@ -308,4 +323,3 @@ func UIURL(ui, id string) string {
 	}
 	return strings.TrimSuffix(ui, "/") + "/deployments/deployment/" + id
 }
-

@@ -1,0 +1,331 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"prefectgen/deploy"
+)
+
+// cli runs prefectgen in-process and returns its output and exit code.
+func cli(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, nil, &stdout, &stderr)
+	return stdout.String(), stderr.String(), code
+}
+
+// copyTree copies a folder.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func editFile(t *testing.T, path, old, new string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("%s does not contain %q", path, old)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// exampleFlows are the settings the integration test adds to the seed's
+// configuration of examples/rpa-platform.
+const exampleFlows = `
+flows:
+  rpa1-extract:
+    tags: [crm]
+    parameters:
+      batch_size: 100
+    schedules:
+      - cron: "0 6 * * MON-FRI"
+        timezone: "Europe/Amsterdam"
+        slug: weekday-morning
+      - interval: 3600
+  invoice-processing:
+    concurrency_limit: 2
+    schedules:
+      - rrule: "FREQ=WEEKLY;BYDAY=MO;BYHOUR=7"
+        parameters: {currency: "USD"}
+`
+
+// TestIntegration deploys examples/rpa-platform to a real Prefect server
+// (the pinned release, started for the test) with the real prefect CLI,
+// and reads the result back through the REST API. Docker is a recording
+// stand-in on PATH: no Docker engine runs on these machines.
+func TestIntegration(t *testing.T) {
+	venv := prefectVenv(t)
+	srv := startServer(t, venv)
+	t.Setenv("PREFECTGEN_PREFECT", filepath.Join(venv, "bin", "prefect"))
+	t.Setenv("PREFECTGEN_IMAGE_TAG", "0123456789ab")
+	repo := t.TempDir()
+	copyTree(t, filepath.Join("..", "..", "examples", "rpa-platform"), repo)
+	cfg := filepath.Join(repo, "deployment_config.yaml")
+	editFile(t, cfg, "  development:\n", "  development:\n    docker_registry: \"registry.example.com/rpa\"\n")
+	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(exampleFlows)
+	f.Close()
+	if out, errOut, code := cli(t, "generate", repo); code != 0 {
+		t.Fatalf("generate: %d\n%s%s", code, out, errOut)
+	}
+	ctx := context.Background()
+	client := deploy.NewClient(srv.API)
+	api := []string{"--env", "development", "--api-url", srv.API}
+
+	t.Run("prefect accepts the generated prefect.yaml", func(t *testing.T) {
+		script := "import sys, yaml\nfrom prefect.cli.deploy._models import PrefectYamlModel\n" +
+			"m = PrefectYamlModel.model_validate(yaml.safe_load(open(sys.argv[1])))\nprint(len(m.deployments))\n"
+		out, err := exec.Command(filepath.Join(venv, "bin", "python"), "-c", script, filepath.Join(repo, "prefect.yaml")).CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != "20" {
+			t.Fatalf("PrefectYamlModel: %v\n%s", err, out)
+		}
+	})
+
+	t.Run("status before deploying", func(t *testing.T) {
+		out, _, code := cli(t, append([]string{"status", repo, "--type", "python"}, api...)...)
+		if code != 1 || strings.Count(out, " missing ") != 5 {
+			t.Fatalf("status exit %d, want 1 with 5 missing:\n%s", code, out)
+		}
+	})
+
+	t.Run("missing work pools are refused without --create-pools", func(t *testing.T) {
+		_, errOut, code := cli(t, append([]string{"deploy", repo, "--type", "python"}, api...)...)
+		if code != 1 || !strings.Contains(errOut, "work pools missing on "+srv.API+": default-agent-pool (process); create them, or deploy with --create-pools") {
+			t.Fatalf("exit %d:\n%s", code, errOut)
+		}
+	})
+
+	t.Run("deploy the process deployments", func(t *testing.T) {
+		out, errOut, code := cli(t, append([]string{"deploy", repo, "--type", "python", "--create-pools"}, api...)...)
+		if code != 0 || !strings.Contains(out, "5 created, 0 updated, 0 unchanged, 0 deleted, 0 failed") {
+			t.Fatalf("deploy exit %d:\n%s%s", code, out, errOut)
+		}
+		wp, err := client.WorkPool(ctx, "default-agent-pool")
+		if err != nil || wp.Type != "process" {
+			t.Fatalf("work pool: %+v %v", wp, err)
+		}
+		d, err := client.DeploymentByName(ctx, "rpa1-extract", "development-python")
+		if err != nil {
+			t.Fatal(err)
+		}
+		checks := []struct {
+			what string
+			ok   bool
+		}{
+			{"work pool", d.WorkPoolName == "default-agent-pool"},
+			{"entrypoint", d.Entrypoint == "flows/rpa1/workflow.py:extract_customer_records"},
+			{"tags", slices.Equal(d.Tags, []string{"crm", "managed-by:prefectgen", "env:development", "type:python"})},
+			{"parameters", fmt.Sprint(d.Parameters) == "map[batch_size:100 cleanup:true use_distributed:false]"},
+			{"job variables", fmt.Sprint(d.JobVariables) == "map[env:map[PREFECT_API_URL:http://localhost:4200/api PYTHONPATH:/app] working_dir:/app]"},
+			{"pull steps", fmt.Sprint(d.PullSteps) == "[map[prefect.deployments.steps.set_working_directory:map[directory:/app]]]"},
+			{"parameter schema", len(d.ParameterSchema["properties"].(map[string]any)) == 6},
+			{"two schedules", len(d.Schedules) == 2},
+		}
+		for _, c := range checks {
+			if !c.ok {
+				t.Errorf("%s: read back %+v", c.what, d)
+			}
+		}
+		slugs := map[string]deploy.Schedule{}
+		for _, s := range d.Schedules {
+			slugs[s.Slug] = s
+		}
+		if s := slugs["weekday-morning"]; s.Schedule.Cron != "0 6 * * MON-FRI" || s.Schedule.Timezone != "Europe/Amsterdam" || !s.Active {
+			t.Errorf("cron schedule: %+v", s)
+		}
+		if s := slugs["development-python-2"]; s.Schedule.Interval.String() != "3600.0" && s.Schedule.Interval.String() != "3600" {
+			t.Errorf("interval schedule: %+v", s)
+		}
+		inv, err := client.DeploymentByName(ctx, "invoice-processing", "development-python")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inv.ConcurrencyLimit() != 2 || len(inv.Schedules) != 1 || inv.Schedules[0].Schedule.RRule == "" || fmt.Sprint(inv.Schedules[0].Parameters) != "map[currency:USD]" {
+			t.Errorf("invoice-processing: %+v", inv)
+		}
+	})
+
+	t.Run("status after deploying", func(t *testing.T) {
+		out, _, code := cli(t, append([]string{"status", repo, "--type", "python"}, api...)...)
+		if code != 0 || !strings.Contains(out, "5 of 5 deployments of development as generated") || !strings.Contains(out, strings.TrimSuffix(srv.API, "/api")+"/deployments/deployment/") {
+			t.Fatalf("status exit %d:\n%s", code, out)
+		}
+	})
+
+	t.Run("redeploy with no change applies nothing", func(t *testing.T) {
+		out, _, code := cli(t, append([]string{"deploy", repo, "--type", "python"}, api...)...)
+		if code != 0 || !strings.Contains(out, "0 created, 0 updated, 5 unchanged") || strings.Contains(out, "running:") {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+	})
+
+	t.Run("one changed schedule is exactly one update", func(t *testing.T) {
+		editFile(t, cfg, `"0 6 * * MON-FRI"`, `"30 7 * * MON-FRI"`)
+		if _, errOut, code := cli(t, "generate", repo); code != 0 {
+			t.Fatal(errOut)
+		}
+		out, _, code := cli(t, append([]string{"plan", repo, "--type", "python", "--detailed-exitcode"}, api...)...)
+		want := "plan: 0 to create, 1 to update, 4 unchanged, 0 to delete\n  ~ rpa1-extract/development-python (schedules)\n"
+		if code != 2 || out != want {
+			t.Fatalf("plan exit %d, want 2:\n%s\nwant:\n%s", code, out, want)
+		}
+		out, _, code = cli(t, append([]string{"deploy", repo, "--type", "python"}, api...)...)
+		if code != 0 || !strings.Contains(out, "0 created, 1 updated, 4 unchanged") {
+			t.Fatalf("deploy exit %d:\n%s", code, out)
+		}
+		d, _ := client.DeploymentByName(ctx, "rpa1-extract", "development-python")
+		found := false
+		for _, s := range d.Schedules {
+			found = found || s.Slug == "weekday-morning" && s.Schedule.Cron == "30 7 * * MON-FRI"
+		}
+		if !found || len(d.Schedules) != 2 {
+			t.Errorf("schedules after the update: %+v", d.Schedules)
+		}
+		if _, _, code := cli(t, append([]string{"plan", repo, "--type", "python", "--detailed-exitcode"}, api...)...); code != 0 {
+			t.Errorf("plan after deploying: exit %d, want 0", code)
+		}
+	})
+
+	t.Run("status sees a deleted and a changed deployment", func(t *testing.T) {
+		d, _ := client.DeploymentByName(ctx, "rpa3-file-sync", "development-python")
+		if err := client.DeleteDeployment(ctx, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		out, _, code := cli(t, append([]string{"status", repo, "--type", "python"}, api...)...)
+		if code != 1 || !regexp.MustCompile(`rpa3-file-sync/development-python +missing`).MatchString(out) || !strings.Contains(out, "4 of 5") {
+			t.Fatalf("status exit %d:\n%s", code, out)
+		}
+		if out, _, code := cli(t, append([]string{"deploy", repo, "--type", "python"}, api...)...); code != 0 || !strings.Contains(out, "1 created, 0 updated, 4 unchanged") {
+			t.Fatalf("deploy exit %d:\n%s", code, out)
+		}
+	})
+
+	t.Run("a failing deployment does not stop the others", func(t *testing.T) {
+		// Prefect refuses a parameter of the wrong type (HTTP 422).
+		editFile(t, cfg, "      batch_size: 100\n", "      batch_size: \"many\"\n")
+		editFile(t, cfg, `"30 7 * * MON-FRI"`, `"45 7 * * MON-FRI"`)
+		editFile(t, cfg, "concurrency_limit: 2", "concurrency_limit: 3")
+		if _, errOut, code := cli(t, "generate", repo); code != 0 {
+			t.Fatal(errOut)
+		}
+		out, errOut, code := cli(t, append([]string{"deploy", repo, "--type", "python", "--concurrency", "1"}, api...)...)
+		if code != 1 || !strings.Contains(out, "0 created, 1 updated, 3 unchanged, 0 deleted, 1 failed") ||
+			!strings.Contains(errOut, "rpa1-extract/development-python: ") || !strings.Contains(errOut, "batch_size") {
+			t.Fatalf("deploy exit %d, want 1:\n%s%s", code, out, errOut)
+		}
+		inv, _ := client.DeploymentByName(ctx, "invoice-processing", "development-python")
+		if inv.ConcurrencyLimit() != 3 {
+			t.Errorf("invoice-processing was not updated: concurrency %d", inv.ConcurrencyLimit())
+		}
+		editFile(t, cfg, "      batch_size: \"many\"\n", "      batch_size: 100\n")
+		if _, errOut, code := cli(t, "generate", repo); code != 0 {
+			t.Fatal(errOut)
+		}
+	})
+
+	t.Run("docker deployments build once per image and isolate a failed build", func(t *testing.T) {
+		bin := t.TempDir()
+		logPath := filepath.Join(bin, "docker.log")
+		stand := "#!/bin/sh\nprintf '%s\\n' \"$*\" >> " + logPath + "\ncase \"$*\" in *rpa2-worker*) echo 'ERROR: failed to solve: boom' >&2; exit 1;; esac\n"
+		if err := os.WriteFile(filepath.Join(bin, "docker"), []byte(stand), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+		out, errOut, code := cli(t, append([]string{"deploy", repo, "--type", "docker", "--create-pools"}, api...)...)
+		if code != 1 || !strings.Contains(out, "4 created, 0 updated, 0 unchanged, 0 deleted, 1 failed") ||
+			!strings.Contains(errOut, "rpa2-portal-scrape/development-docker: docker build of registry.example.com/rpa/rpa2-worker:latest failed: ERROR: failed to solve: boom") {
+			t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+		}
+		data, _ := os.ReadFile(logPath)
+		got := strings.Split(strings.TrimSpace(string(data)), "\n")
+		sort.Strings(got)
+		var want []string
+		for _, im := range []struct{ folder, image, flow string }{
+			{"invoice_processing", "invoice_processing", "invoice-processing"}, {"report_builder", "report_builder", "build-weekly-report"},
+			{"rpa1", "rpa1", "rpa1-extract"}, {"rpa2", "rpa2", "rpa2-portal-scrape"}, {"rpa3", "rpa3", "rpa3-file-sync"},
+		} {
+			ref := "registry.example.com/rpa/" + im.image + "-worker:latest"
+			want = append(want, "build -f flows/"+im.folder+"/Dockerfile -t "+ref+" --label org.opencontainers.image.revision=0123456789ab --label dev.prefectgen.flows="+im.flow+" .")
+			if im.image != "rpa2" {
+				want = append(want, "push "+ref)
+			}
+		}
+		sort.Strings(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("docker was run with:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		d, err := client.DeploymentByName(ctx, "rpa1-extract", "development-docker")
+		if err != nil || d.JobVariables["image"] != "registry.example.com/rpa/rpa1-worker:latest" || d.WorkPoolName != "docker-pool" {
+			t.Errorf("rpa1-extract/development-docker: %+v %v", d, err)
+		}
+		if _, err := client.DeploymentByName(ctx, "rpa2-portal-scrape", "development-docker"); !deploy.IsNotFound(err) {
+			t.Errorf("rpa2-portal-scrape/development-docker was deployed though its image failed: %v", err)
+		}
+	})
+
+	t.Run("clean deletes only what prefectgen made and no longer generates", func(t *testing.T) {
+		hand := filepath.Join(t.TempDir(), "hand.yaml")
+		os.WriteFile(hand, []byte("deployments:\n- name: hand-made\n  entrypoint: flows/rpa3/workflow.py:sync_shared_drive\n  tags: [\"env:development\"]\n  work_pool: {name: default-agent-pool}\n"), 0o644)
+		c := exec.Command(filepath.Join(venv, "bin", "prefect"), "--no-prompt", "deploy", "--prefect-file", hand, "--all")
+		c.Dir, c.Env = repo, append(os.Environ(), "PREFECT_API_URL="+srv.API)
+		if out, err := c.CombinedOutput(); err != nil {
+			t.Fatalf("hand-made deployment: %v\n%s", err, out)
+		}
+		f, _ := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+		f.WriteString("  rpa3-file-sync:\n    types: [docker]\n")
+		f.Close()
+		if _, errOut, code := cli(t, "generate", repo); code != 0 {
+			t.Fatal(errOut)
+		}
+		out, _, code := cli(t, append([]string{"plan", repo, "--type", "python", "--detailed-exitcode"}, api...)...)
+		if code != 2 || !strings.Contains(out, "  - rpa3-file-sync/development-python\n") || strings.Contains(out, "hand-made") {
+			t.Fatalf("plan exit %d:\n%s", code, out)
+		}
+		out, _, code = cli(t, append([]string{"clean", repo, "--type", "python"}, api...)...)
+		if code != 0 || !strings.Contains(out, "1 deleted") {
+			t.Fatalf("clean exit %d:\n%s", code, out)
+		}
+		if _, err := client.DeploymentByName(ctx, "rpa3-file-sync", "development-python"); !deploy.IsNotFound(err) {
+			t.Errorf("rpa3-file-sync/development-python still there: %v", err)
+		}
+		if _, err := client.DeploymentByName(ctx, "rpa3-file-sync", "hand-made"); err != nil {
+			t.Errorf("the hand-made deployment was touched: %v", err)
+		}
+	})
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// prefectVenv builds (once per machine, then reuses) the virtualenv with
+// the pinned prefect, and returns its folder.
+func prefectVenv(t *testing.T) string {
+	t.Helper()
+	cmd := exec.Command("bash", filepath.Join("..", "..", "scripts", "prefect-venv.sh"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("scripts/prefect-venv.sh: %v\n%s", err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	venv := lines[len(lines)-1]
+	if _, err := os.Stat(filepath.Join(venv, "bin", "prefect")); err != nil {
+		t.Fatalf("no prefect in %s: %v", venv, err)
+	}
+	return venv
+}
+
+// prefectServer is a throw-away Prefect server.
+type prefectServer struct {
+	API  string
+	cmd  *exec.Cmd
+	home string
+	log  *os.File
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startServer starts prefect server on a free loopback port with a fresh
+// PREFECT_HOME (SQLite), waits for /api/health, and stops it, with every
+// process it started, when the test ends.
+func startServer(t *testing.T, venv string) *prefectServer {
+	t.Helper()
+	home := t.TempDir()
+	port := freePort(t)
+	logf, err := os.Create(filepath.Join(home, "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(venv, "bin", "prefect"), "server", "start", "--host", "127.0.0.1", "--port", fmt.Sprint(port), "--no-ui", "--analytics-off")
+	cmd.Env = append(os.Environ(), "PREFECT_HOME="+home, "PREFECT_SERVER_ANALYTICS_ENABLED=false", "PREFECT_SERVER_UI_ENABLED=false", "PREFECT_API_URL=")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &prefectServer{API: fmt.Sprintf("http://127.0.0.1:%d/api", port), cmd: cmd, home: home, log: logf}
+	t.Cleanup(s.stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.API+"/health", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		select {
+		case <-ctx.Done():
+			data, _ := os.ReadFile(logf.Name())
+			t.Fatalf("prefect server did not answer on %s within 120 s; its log:\n%s", s.API, data)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+// stop ends the server's whole process group and waits for it.
+func (s *prefectServer) stop() {
+	pgid := s.cmd.Process.Pid
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		<-done
+	}
+	s.log.Close()
+}
