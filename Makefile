@@ -7,7 +7,7 @@ VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 GOFLAGS_LD := -ldflags "-X main.version=$(VERSION)"
 EXAMPLE   := examples/rpa-platform
 
-.PHONY: all build install test bench lint fmt demo clean
+.PHONY: all build install test bench lint fmt demo venv clean
 
 all: build
 
@@ -33,20 +33,14 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-# The main job on the bundled example repository.
+# The main job on the bundled example repository: validate, generate, and
+# deploy to a throw-away local Prefect server (scripts/demo.sh).
 demo: build
-	@echo "== prefectgen discover $(EXAMPLE)"
-	@$(BIN) discover $(EXAMPLE)
-	@echo
-	@echo "== prefectgen validate $(EXAMPLE)"
-	@$(BIN) validate $(EXAMPLE)
-	@echo
-	@echo "== prefectgen generate $(EXAMPLE)"
-	@$(BIN) generate $(EXAMPLE)
-	@$(BIN) generate --check $(EXAMPLE)
-	@echo
-	@echo "== prefectgen config show --env staging $(EXAMPLE) (first deployment)"
-	@$(BIN) config show --env staging $(EXAMPLE) | sed -n '1,40p'
+	bash scripts/demo.sh
+
+# The virtualenv with the pinned prefect (.cache/prefect-venv).
+venv:
+	bash scripts/prefect-venv.sh
 
 clean:
 	rm -rf bin .cache
