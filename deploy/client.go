@@ -42,7 +42,8 @@ func IsNotFound(err error) bool {
 }
 
 // do sends a request and decodes a JSON answer into out (if not nil). It
-// retries transient failures (connection errors, 502-504) a few times.
+// retries transient failures (connection errors, 502-504; a server on
+// SQLite answers 503 while its database is locked) a few times, backing off.
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
 	var payload []byte
 	if body != nil {
@@ -52,12 +53,12 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		}
 	}
 	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
+	for attempt := 0; attempt < 6; attempt++ {
 		if attempt > 0 {
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
-			case <-time.After(time.Duration(attempt) * 300 * time.Millisecond):
+			case <-time.After(time.Duration(attempt) * 250 * time.Millisecond):
 			}
 		}
 		req, err := http.NewRequestWithContext(ctx, method, c.API+path, bytes.NewReader(payload))
@@ -164,11 +165,23 @@ const pageSize = 200
 // DeploymentsWithTags lists every deployment that has all of tags, with
 // its flow's name, reading every page.
 func (c *Client) DeploymentsWithTags(ctx context.Context, tags ...string) ([]Deployment, error) {
+	return c.deployments(ctx, map[string]any{"tags": map[string]any{"all_": tags}})
+}
+
+// DeploymentsNamed lists every deployment with one of the names (of any
+// flow), with its flow's name.
+func (c *Client) DeploymentsNamed(ctx context.Context, names []string) ([]Deployment, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	return c.deployments(ctx, map[string]any{"name": map[string]any{"any_": names}})
+}
+
+func (c *Client) deployments(ctx context.Context, filter map[string]any) ([]Deployment, error) {
 	var all []Deployment
 	for offset := 0; ; offset += pageSize {
 		var page []Deployment
-		body := map[string]any{"limit": pageSize, "offset": offset, "sort": "NAME_ASC",
-			"deployments": map[string]any{"tags": map[string]any{"all_": tags}}}
+		body := map[string]any{"limit": pageSize, "offset": offset, "sort": "NAME_ASC", "deployments": filter}
 		if err := c.do(ctx, http.MethodPost, "/deployments/filter", body, &page); err != nil {
 			return nil, fmt.Errorf("listing deployments: %w", err)
 		}

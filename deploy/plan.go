@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"fmt"
 	"sort"
 
 	"prefectgen/generator"
@@ -87,6 +86,22 @@ func MakePlan(ctx context.Context, c *Client, env string, desired []generator.De
 	for i := range live {
 		byName[live[i].FullName()] = &live[i]
 	}
+	// A deployment to create that exists without the tag was made by
+	// someone else and would be overwritten: find those in one query.
+	var missing []string
+	for i := range desired {
+		if _, ok := byName[desired[i].FullName]; !ok {
+			missing = append(missing, desired[i].DeploymentName)
+		}
+	}
+	others, err := c.DeploymentsNamed(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	otherByName := map[string]*Deployment{}
+	for i := range others {
+		otherByName[others[i].FullName()] = &others[i]
+	}
 	var out []Action
 	seen := map[string]bool{}
 	for i := range desired {
@@ -95,14 +110,8 @@ func MakePlan(ctx context.Context, c *Client, env string, desired []generator.De
 		l, ok := byName[d.FullName]
 		if !ok {
 			a := Action{Kind: Create, FullName: d.FullName, Desired: d}
-			// A deployment of that name made by someone else would be
-			// overwritten: say so.
-			other, err := c.DeploymentByName(ctx, d.FlowName, d.DeploymentName)
-			switch {
-			case err == nil:
+			if other, exists := otherByName[d.FullName]; exists {
 				a.Unmanaged, a.Live = true, other
-			case !IsNotFound(err):
-				return nil, fmt.Errorf("reading %s: %w", d.FullName, err)
 			}
 			out = append(out, a)
 			continue

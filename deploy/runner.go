@@ -318,6 +318,22 @@ func (d *Deployer) Apply(ctx context.Context, actions []Action, skip map[string]
 		}()
 	}
 	wg.Wait()
+	// Read every applied deployment back, in one listing when possible.
+	var live map[string]*Deployment
+	if !d.DryRun && len(applied) > 0 {
+		names := make([]string, 0, len(applied))
+		for _, dep := range todo {
+			if _, ok := applied[dep.FullName]; ok {
+				names = append(names, dep.DeploymentName)
+			}
+		}
+		if ds, err := d.Client.DeploymentsNamed(ctx, names); err == nil {
+			live = map[string]*Deployment{}
+			for i := range ds {
+				live[ds[i].FullName()] = &ds[i]
+			}
+		}
+	}
 	for _, dep := range todo {
 		took, ok := applied[dep.FullName]
 		if !ok {
@@ -329,7 +345,7 @@ func (d *Deployer) Apply(ctx context.Context, actions []Action, skip map[string]
 			report(r)
 			continue
 		}
-		if err := d.verify(ctx, dep, &r); err != nil {
+		if err := d.verify(ctx, dep, live[dep.FullName], &r); err != nil {
 			r.Kind, r.Reason = "failed", err.Error()
 		}
 		report(r)
@@ -390,10 +406,12 @@ func (d *Deployer) applyBatch(ctx context.Context, batch []generator.DeploymentC
 // verify reads a deployment back and compares it with what was intended.
 // Prefect never clears schedules: when every schedule was removed, the
 // server's are deleted here.
-func (d *Deployer) verify(ctx context.Context, want generator.DeploymentConfig, r *Result) error {
-	live, err := d.Client.DeploymentByName(ctx, want.FlowName, want.DeploymentName)
-	if err != nil {
-		return fmt.Errorf("not on the server after deploying: %w", err)
+func (d *Deployer) verify(ctx context.Context, want generator.DeploymentConfig, live *Deployment, r *Result) error {
+	var err error
+	if live == nil {
+		if live, err = d.Client.DeploymentByName(ctx, want.FlowName, want.DeploymentName); err != nil {
+			return fmt.Errorf("not on the server after deploying: %w", err)
+		}
 	}
 	r.ID, r.URL = live.ID, UIURL(d.UI, live.ID)
 	fields := Diff(want, live, d.Vars)
