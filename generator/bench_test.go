@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -76,3 +77,36 @@ func BenchmarkValidate1000Flows(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGenerate1000Flows renders every file for 1,000 flows in three
+// environments with two deployment types each (6,000 deployments).
+func BenchmarkGenerate1000Flows(b *testing.B) {
+	root := b.TempDir()
+	writeManyFlows(b, root, 1000)
+	p, err := Load(root, LoadOptions{})
+	if err != nil || !p.Validation.IsValid {
+		b.Fatal(err, p.Validation.Errors)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		out, err := Generate(p, GenerateOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(out.Deployments) != 6000 {
+			b.Fatalf("%d deployments", len(out.Deployments))
+		}
+	}
+}
+
+// TestWriteManyFlows writes the 1,000-flow repository of the benchmarks
+// to -many.write DIR, for timing the prefectgen command on it.
+func TestWriteManyFlows(t *testing.T) {
+	if *manyWrite == "" {
+		return
+	}
+	writeManyFlows(t, *manyWrite, 1000)
+}
+
+var manyWrite = flag.String("many.write", "", "write the 1,000-flow benchmark repository to this folder")

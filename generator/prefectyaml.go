@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	yamlv3 "go.yaml.in/yaml/v3"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
-	goyaml "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
@@ -379,7 +379,7 @@ func (g *gen) clashes(existing []byte, deps []deploymentView) ([]discover.Valida
 // anywhere is one Prefect would silently drop.
 func SelfCheck(content []byte, deps []deploymentView) error {
 	var doc map[string]any
-	if err := goyaml.Unmarshal(content, &doc); err != nil {
+	if err := yamlv3.Unmarshal(content, &doc); err != nil {
 		return fmt.Errorf("it is not valid YAML: %w", err)
 	}
 	for k := range doc {
