@@ -284,6 +284,18 @@ type signature struct {
 	params []discover.Parameter
 }
 
+// nest sets a parameter the flow takes only through its **kwargs: under
+// the **kwargs name, the one way Prefect passes it.
+func (s signature) nest(dst map[string]any, k string, v any) {
+	kw, _ := dst[s.varKW].(map[string]any)
+	kw = maps.Clone(kw)
+	if kw == nil {
+		kw = map[string]any{}
+	}
+	kw[k] = v
+	dst[s.varKW] = kw
+}
+
 func signatureOf(f *discover.FlowMetadata) signature {
 	var s signature
 	for _, p := range f.Parameters {
@@ -653,13 +665,7 @@ func (m *ConfigurationManager) applyParams(dst, src map[string]any, sig signatur
 		case slices.Contains(sig.names, k):
 			dst[k] = v
 		case sig.varKW != "":
-			kw, _ := dst[sig.varKW].(map[string]any)
-			kw = maps.Clone(kw)
-			if kw == nil {
-				kw = map[string]any{}
-			}
-			kw[k] = v
-			dst[sig.varKW] = kw
+			sig.nest(dst, k, v)
 		default:
 			msg := fmt.Sprintf("flow %q has no parameter %s", f.Name, k)
 			if s := schema.Nearest(k, sig.names); s != "" {
@@ -689,13 +695,7 @@ func (m *ConfigurationManager) applyDefaults(dst, defaults map[string]any, sig s
 		case slices.Contains(sig.names, k):
 			dst[k] = v
 		case sig.varKW != "":
-			kw, _ := dst[sig.varKW].(map[string]any)
-			kw = maps.Clone(kw)
-			if kw == nil {
-				kw = map[string]any{}
-			}
-			kw[k] = v
-			dst[sig.varKW] = kw
+			sig.nest(dst, k, v)
 		default:
 			probs = append(probs, m.Config.KeyProblem(schema.CodeParamNotUsed, []string{"environments", e.Name, "default_parameters", k},
 				fmt.Sprintf("default parameter %s is not applied to flow %q, which does not take it", k, f.Name)))

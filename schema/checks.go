@@ -224,27 +224,31 @@ func validDateTime(s string) bool {
 	return false
 }
 
+// walkStrings calls fn for every string in v, with its path and the key
+// it stands under (a list item stands under its list's key).
+func walkStrings(path []string, key string, v any, fn func(path []string, key, s string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		for _, k := range sortedKeys(x) {
+			walkStrings(append(clone(path), k), k, x[k], fn)
+		}
+	case []any:
+		for i, item := range x {
+			walkStrings(append(clone(path), strconv.Itoa(i)), key, item, fn)
+		}
+	case string:
+		fn(path, key, x)
+	}
+}
+
 // checkSecrets rejects literal values of secret-looking keys.
 func (c *Config) checkSecrets(base []string, v any) []discover.ValidationError {
 	var out []discover.ValidationError
-	var walk func(path []string, key string, v any)
-	walk = func(path []string, key string, v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			for _, k := range sortedKeys(x) {
-				walk(append(clone(path), k), k, x[k])
-			}
-		case []any:
-			for i, item := range x {
-				walk(append(clone(path), strconv.Itoa(i)), key, item)
-			}
-		case string:
-			if key != "" && secretKey.MatchString(key) && x != "" && !strings.Contains(x, "{{") {
-				out = append(out, c.Problem(CodeSecret, path, fmt.Sprintf("%s looks like a secret but has a literal value; use \"{{ prefect.blocks.secret.%s }}\"", key, blockName(key))))
-			}
+	walkStrings(base, "", v, func(path []string, key, s string) {
+		if key != "" && secretKey.MatchString(key) && s != "" && !strings.Contains(s, "{{") {
+			out = append(out, c.Problem(CodeSecret, path, fmt.Sprintf("%s looks like a secret but has a literal value; use \"{{ prefect.blocks.secret.%s }}\"", key, blockName(key))))
 		}
-	}
-	walk(base, "", v)
+	})
 	return out
 }
 
@@ -253,29 +257,24 @@ func blockName(key string) string {
 	return strings.ToLower(strings.ReplaceAll(key, "_", "-"))
 }
 
-func (c *Config) checkPlaceholders(base []string, v any) []discover.ValidationError {
+// unknownPlaceholders reports the {placeholders} in v that prefectgen
+// does not know, through problem.
+func unknownPlaceholders(base []string, v any, problem func(path []string, msg string) discover.ValidationError) []discover.ValidationError {
 	var out []discover.ValidationError
-	var walk func(path []string, v any)
-	walk = func(path []string, v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			for _, k := range sortedKeys(x) {
-				walk(append(clone(path), k), x[k])
-			}
-		case []any:
-			for i, item := range x {
-				walk(append(clone(path), strconv.Itoa(i)), item)
-			}
-		case string:
-			for _, name := range Placeholders(x) {
-				if !KnownPlaceholder(name) {
-					out = append(out, c.Problem(CodePlaceholder, path, fmt.Sprintf("unknown placeholder {%s}", name)))
-				}
+	walkStrings(base, "", v, func(path []string, _, s string) {
+		for _, name := range Placeholders(s) {
+			if !KnownPlaceholder(name) {
+				out = append(out, problem(path, fmt.Sprintf("unknown placeholder {%s}", name)))
 			}
 		}
-	}
-	walk(base, v)
+	})
 	return out
+}
+
+func (c *Config) checkPlaceholders(base []string, v any) []discover.ValidationError {
+	return unknownPlaceholders(base, v, func(path []string, msg string) discover.ValidationError {
+		return c.Problem(CodePlaceholder, path, msg)
+	})
 }
 
 func (c *Config) checkTemplates() []discover.ValidationError {
@@ -291,26 +290,9 @@ func (c *Config) checkTemplates() []discover.ValidationError {
 			k string
 			v any
 		}{{"work_pool", tp.WorkPool}, {"work_queue", tp.WorkQueue}, {"job_variables", tp.JobVariables}, {"parameters", tp.Parameters}, {"tags", anySlice(tp.Tags)}, {"description", tp.Description}} {
-			var walk func(path []string, v any)
-			walk = func(path []string, v any) {
-				switch x := v.(type) {
-				case map[string]any:
-					for _, k := range sortedKeys(x) {
-						walk(append(clone(path), k), x[k])
-					}
-				case []any:
-					for i, item := range x {
-						walk(append(clone(path), strconv.Itoa(i)), item)
-					}
-				case string:
-					for _, name := range Placeholders(x) {
-						if !KnownPlaceholder(name) {
-							out = append(out, c.TemplateProblem(CodePlaceholder, path, fmt.Sprintf("unknown placeholder {%s}", name)))
-						}
-					}
-				}
-			}
-			walk(append(clone(base), p.k), p.v)
+			out = append(out, unknownPlaceholders(append(clone(base), p.k), p.v, func(path []string, msg string) discover.ValidationError {
+				return c.TemplateProblem(CodePlaceholder, path, msg)
+			})...)
 		}
 		if s, ok := tp.Parameters.(string); ok {
 			if names := Placeholders(s); len(names) != 1 || "{"+names[0]+"}" != strings.TrimSpace(s) {
