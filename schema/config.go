@@ -206,12 +206,11 @@ type Schedule struct {
 
 // Templates is flow_templates.yaml.
 type Templates struct {
-	File    string               `json:"-"`
-	ByType  map[string]*Template `json:"-"`
-	Python  *Template            `json:"python_deployment"`
-	Docker  *Template            `json:"docker_deployment"`
-	Kuber   *Template            `json:"kubernetes_deployment"`
-	present map[string]bool
+	File   string               `json:"-"`
+	ByType map[string]*Template `json:"-"`
+	Python *Template            `json:"python_deployment"`
+	Docker *Template            `json:"docker_deployment"`
+	Kuber  *Template            `json:"kubernetes_deployment"`
 }
 
 // Template is the deployment template of one type.

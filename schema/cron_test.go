@@ -1,6 +1,9 @@
 package schema
 
-import "testing"
+import (
+	"os"
+	"testing"
+)
 
 // TestCheckCron compares with what Prefect 3.9.1's validate_cron_string
 // (its vendored croniter) answered for the same expressions; the one
@@ -106,4 +109,13 @@ func fmtAny(v any) string {
 	}
 	s, _ := v.(string)
 	return s
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

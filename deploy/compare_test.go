@@ -1,0 +1,111 @@
+package deploy
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"prefectgen/generator"
+	"prefectgen/generator/discover"
+	"prefectgen/schema"
+)
+
+// liveOf decodes a deployment as the API returns it.
+func liveOf(t *testing.T, js string) *Deployment {
+	t.Helper()
+	var d Deployment
+	dec := json.NewDecoder(strings.NewReader(js))
+	dec.UseNumber()
+	if err := dec.Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	d.FlowName = "etl"
+	return &d
+}
+
+const liveJSON = `{"id": "1", "name": "dev-python", "entrypoint": "flows/etl.py:etl",
+ "work_pool_name": "pool", "work_queue_name": "default",
+ "job_variables": {"env": {"A": "1"}, "image": "reg/etl:abc123"},
+ "parameters": {"n": 3, "ratio": 0.5, "kwargs": {"team": "data"}},
+ "tags": ["env:dev", "managed-by:prefectgen"], "description": "Copy.", "version": "4784032e",
+ "paused": false, "enforce_parameter_schema": true,
+ "pull_steps": [{"prefect.deployments.steps.set_working_directory": {"directory": "/app"}}],
+ "schedules": [
+   {"id": "s1", "slug": "a", "active": true, "parameters": {}, "schedule": {"cron": "0 6 * * *", "timezone": "UTC", "day_or": true}},
+   {"id": "s2", "slug": "b", "active": true, "parameters": {"n": 1}, "schedule": {"interval": 900.0, "anchor_date": "2026-01-01T00:00:00Z", "timezone": "UTC"}},
+   {"id": "s3", "slug": "c", "active": false, "parameters": {}, "schedule": {"rrule": "DTSTART:20200101T000000\nFREQ=WEEKLY;BYDAY=MO", "timezone": "UTC"}}],
+ "parameter_openapi_schema": {"properties": {"n": {}, "ratio": {}, "kwargs": {}}, "required": []},
+ "global_concurrency_limit": {"limit": 2}}`
+
+func desired() generator.DeploymentConfig {
+	interval := 900.0
+	limit := 2
+	return generator.DeploymentConfig{
+		FlowName: "etl", DeploymentName: "dev-python", FullName: "etl/dev-python", Entrypoint: "flows/etl.py:etl",
+		WorkPool: "pool", JobVariables: map[string]any{"env": map[string]any{"A": "1"}, "image": "reg/etl:{{ $PREFECTGEN_IMAGE_TAG }}"},
+		Parameters: map[string]any{"n": int64(3), "ratio": 0.5, "kwargs": map[string]any{"team": "data"}},
+		Tags:       []string{"managed-by:prefectgen", "env:dev"}, Description: "Copy.",
+		EnforceParameterSchema: true, CodeDir: "/app", ConcurrencyLimit: &limit,
+		Schedules: []schema.Schedule{
+			{Cron: "0 6 * * *", Active: true, Slug: "a"},
+			{Interval: &interval, AnchorDate: "2026-01-01T00:00:00", Active: true, Slug: "b", Parameters: map[string]any{"n": int64(1)}},
+			{RRule: "FREQ=WEEKLY;BYDAY=MO", Slug: "c"},
+		},
+		Flow: &discover.FlowMetadata{Parameters: []discover.Parameter{{Name: "n", Kind: "positional_or_keyword"}, {Name: "ratio", Kind: "positional_or_keyword"}, {Name: "kwargs", Kind: "var_keyword"}}},
+	}
+}
+
+// TestDiff checks the comparison of a desired deployment with the
+// server's, one field at a time.
+func TestDiff(t *testing.T) {
+	vars := map[string]string{"PREFECTGEN_IMAGE_TAG": "abc123"}
+	if got := Diff(desired(), liveOf(t, liveJSON), vars); len(got) != 0 {
+		t.Fatalf("identical deployments differ in %v", got)
+	}
+	cases := []struct {
+		field string
+		edit  func(d *generator.DeploymentConfig)
+	}{
+		{"work_pool", func(d *generator.DeploymentConfig) { d.WorkPool = "other" }},
+		{"work_queue", func(d *generator.DeploymentConfig) { d.WorkQueue = "q" }},
+		{"job_variables", func(d *generator.DeploymentConfig) { d.JobVariables["image"] = "reg/etl:other" }},
+		{"parameters", func(d *generator.DeploymentConfig) { d.Parameters["n"] = int64(4) }},
+		{"tags", func(d *generator.DeploymentConfig) { d.Tags = append(d.Tags, "x") }},
+		{"description", func(d *generator.DeploymentConfig) { d.Description = "" }},
+		{"version", func(d *generator.DeploymentConfig) { d.Version = "1.0" }},
+		{"paused", func(d *generator.DeploymentConfig) { d.Paused = true }},
+		{"concurrency_limit", func(d *generator.DeploymentConfig) { d.ConcurrencyLimit = nil }},
+		{"pull_steps", func(d *generator.DeploymentConfig) { d.CodeDir = "/srv" }},
+		{"schedules", func(d *generator.DeploymentConfig) { d.Schedules[0].Cron = "0 7 * * *" }},
+		{"schedules", func(d *generator.DeploymentConfig) { d.Schedules[0].Timezone = "Europe/Paris" }},
+		{"schedules", func(d *generator.DeploymentConfig) { d.Schedules = d.Schedules[:2] }},
+		{"schedules", func(d *generator.DeploymentConfig) { d.Schedules[1].Parameters = nil }},
+		{"schedules", func(d *generator.DeploymentConfig) { d.Schedules[2].RRule = "FREQ=DAILY" }},
+		{"parameter_schema", func(d *generator.DeploymentConfig) {
+			d.Flow.Parameters = append(d.Flow.Parameters, discover.Parameter{Name: "new", Required: true})
+		}},
+	}
+	for _, c := range cases {
+		d := desired()
+		c.edit(&d)
+		if got := Diff(d, liveOf(t, liveJSON), vars); !slices.Equal(got, []string{c.field}) {
+			t.Errorf("after changing %s: Diff = %v", c.field, got)
+		}
+	}
+}
+
+func TestMatches(t *testing.T) {
+	if !matches("{{ prefect.blocks.secret.x }}", "resolved-value") {
+		t.Error("a Prefect template matches what it resolves to")
+	}
+	if matches(map[string]any{"a": "1"}, map[string]any{"a": "1", "b": "2"}) {
+		t.Error("an extra live key must differ")
+	}
+	if !matches(json.Number("3"), 3.0) || matches(json.Number("3"), "3") {
+		t.Error("numbers compare by value, not with strings")
+	}
+	if got := ResolveEnv("x:{{ $A }}-{{$B}}-{{ $C }}", map[string]string{"A": "1", "B": "2"}); got != "x:1-2-{{ $C }}" {
+		t.Errorf("ResolveEnv = %q", got)
+	}
+}
