@@ -53,7 +53,8 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		}
 	}
 	var lastErr error
-	for attempt := 0; attempt < 6; attempt++ {
+	connErrors := 0
+	for attempt := 0; attempt < 6 && connErrors < 3; attempt++ {
 		if attempt > 0 {
 			select {
 			case <-ctx.Done():
@@ -70,7 +71,12 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		}
 		resp, err := c.HTTP.Do(req)
 		if err != nil {
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
 			lastErr = fmt.Errorf("%s %s: %w", method, c.API+path, err)
+			connErrors++
 			continue
 		}
 		data, err := io.ReadAll(resp.Body)

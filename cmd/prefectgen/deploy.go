@@ -241,7 +241,7 @@ func runDeploy(e *env, opts any, args []string) error {
 		return err
 	} else if len(changes) > 0 && !o.allowDrift {
 		for _, c := range changes {
-			fmt.Fprintf(e.stderr, "prefectgen: %s would be %sd by prefectgen generate\n", display(root, c.Path), strings.TrimSuffix(c.Kind, "e"))
+			fmt.Fprintf(e.stderr, "prefectgen: %s would be %s by prefectgen generate\n", display(root, c.Path), map[string]string{"create": "created", "update": "updated", "remove": "removed"}[c.Kind])
 		}
 		return fmt.Errorf("the generated files have drifted from the flows and configuration: run prefectgen generate (or deploy with --allow-drift)")
 	}

@@ -30,6 +30,7 @@ func TestScripts(t *testing.T) {
 		UpdateScripts: *updateScripts,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("EXAMPLE", example)
+			e.Setenv("PREFECTGEN_IMAGE_TAG", "0123abcd")
 			return nil
 		},
 	})
