@@ -63,6 +63,8 @@ type Config struct {
 	Flows        map[string]*FlowConfig        `json:"flows"`
 	TemplatesDir string                        `json:"templates_dir"`
 	FlowsDir     string                        `json:"flows_dir"`
+	// Definitions holds YAML anchors; prefectgen does not read it.
+	Definitions any `json:"definitions"`
 
 	// File is the path the configuration was read from, "" for the
 	// built-in zero configuration.
@@ -450,6 +452,11 @@ func yamlSyntax(file string, err error) discover.ValidationError {
 	var ye goyaml.Error
 	p := Pos{1, 1}
 	msg := err.Error()
+	var line int
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		p = Pos{line, 1}
+		_, msg, _ = strings.Cut(msg, ": ")
+	}
 	if e, ok := err.(goyaml.Error); ok {
 		ye = e
 		if t := ye.GetToken(); t != nil && t.Position != nil {
@@ -556,7 +563,7 @@ var mismatched = regexp.MustCompile(`mismatched types (\w+) and (\w+)`)
 // typed marks a value of a mismatched type: the user's value stays as it
 // is, the schema's side becomes "a string".
 func typed(v, typ string) string {
-	if isTypeName(v) || isSchemaSide(v) {
+	if isSchemaSide(v) {
 		return typeWords(typ)
 	}
 	return v + "\x00" + typ
@@ -565,6 +572,9 @@ func typed(v, typ string) string {
 // isSchemaSide reports whether a conflicting value is CUE's side: a type
 // or a constraint rather than the user's value.
 func isSchemaSide(v string) bool {
+	if v == "null" { // the user's empty value, not a type
+		return false
+	}
 	return isTypeName(v) || strings.ContainsAny(v, "{|") || strings.HasPrefix(v, "=~") ||
 		strings.HasPrefix(v, ">") || strings.HasPrefix(v, "<") || v == "_"
 }

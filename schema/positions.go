@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -29,11 +30,24 @@ func indexYAML(data []byte) (*positions, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(f.Docs) > 1 {
+		return nil, fmt.Errorf("line %d: a second YAML document: the file must hold one", docLine(f.Docs[1]))
+	}
 	p := &positions{keys: map[string]Pos{}, values: map[string]Pos{}}
 	if len(f.Docs) > 0 && f.Docs[0].Body != nil {
 		p.walk(nil, f.Docs[0].Body)
 	}
 	return p, nil
+}
+
+func docLine(d *ast.DocumentNode) int {
+	if d.Start != nil && d.Start.Position != nil {
+		return d.Start.Position.Line
+	}
+	if d.Body != nil {
+		return tokPos(d.Body).Line
+	}
+	return 1
 }
 
 func tokPos(n ast.Node) Pos {
