@@ -93,6 +93,9 @@ type Result struct {
 	Duration time.Duration
 }
 
+// watchdogInterval is how often Apply checks that the server answers.
+const watchdogInterval = 2 * time.Second
+
 // Deployer applies a plan with the prefect and docker tools.
 type Deployer struct {
 	Client *Client
@@ -295,12 +298,62 @@ func (d *Deployer) Apply(ctx context.Context, actions []Action, skip map[string]
 	applied := map[string]time.Duration{}
 	go func() { pending.Wait(); close(batches) }()
 	var wg sync.WaitGroup
+	var down error // set when the server stopped answering: nothing more is tried
+	// A watchdog: when the server stops answering, the prefect processes
+	// would retry for a minute each; end them instead and fail fast.
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	watchDone := make(chan struct{})
+	defer close(watchDone)
+	if !d.DryRun {
+		go func() {
+			tick := time.NewTicker(watchdogInterval)
+			defer tick.Stop()
+			for {
+				select {
+				case <-watchDone:
+					return
+				case <-tick.C:
+					if err := d.Client.Health(runCtx); err != nil && runCtx.Err() == nil {
+						mu.Lock()
+						down = err
+						mu.Unlock()
+						cancel()
+						return
+					}
+				}
+			}
+		}()
+	}
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for batch := range batches {
-				ok, failedAt, reason, took := d.applyBatch(ctx, batch)
+				mu.Lock()
+				stop := down
+				mu.Unlock()
+				if stop != nil {
+					for _, b := range batch {
+						report(Result{FullName: b.FullName, Kind: "failed", Reason: "not applied: " + stop.Error()})
+					}
+					pending.Done()
+					continue
+				}
+				ok, failedAt, reason, took := d.applyBatch(runCtx, batch)
+				if failedAt >= 0 && !d.DryRun {
+					if err := d.Client.Health(ctx); err != nil {
+						mu.Lock()
+						down = err
+						mu.Unlock()
+						cancel()
+					}
+					mu.Lock()
+					if down != nil {
+						reason = "not applied: " + down.Error()
+					}
+					mu.Unlock()
+				}
 				mu.Lock()
 				for _, dep := range ok {
 					applied[dep] = took
