@@ -151,6 +151,22 @@ type Deployment struct {
 	GlobalConcurrencyLimit *struct {
 		Limit json.Number `json:"limit"`
 	} `json:"global_concurrency_limit"`
+
+	// Raw is the deployment as the server sent it, to put it back.
+	Raw map[string]any `json:"-"`
+}
+
+// UnmarshalJSON keeps the server's answer in Raw as well.
+func (d *Deployment) UnmarshalJSON(b []byte) error {
+	type plain Deployment
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode((*plain)(d)); err != nil {
+		return err
+	}
+	dec = json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(&d.Raw)
 }
 
 // FullName is flow/deployment.
@@ -241,6 +257,14 @@ func (c *Client) DeploymentByName(ctx context.Context, flow, name string) (*Depl
 		return nil, err
 	}
 	d.FlowName = flow
+	return &d, nil
+}
+
+func (c *Client) deploymentByID(ctx context.Context, id string) (*Deployment, error) {
+	var d Deployment
+	if err := c.do(ctx, http.MethodGet, "/deployments/"+url.PathEscape(id), nil, &d); err != nil {
+		return nil, err
+	}
 	return &d, nil
 }
 

@@ -160,6 +160,7 @@ type deployOpts struct {
 	createPools bool
 	allowDrift  bool
 	prune       bool
+	atomic      bool
 	docker      string
 }
 
@@ -195,7 +196,11 @@ The image tag placeholder {{ $PREFECTGEN_IMAGE_TAG }} is the git commit
 (12 characters, -dirty with uncommitted changes), or $PREFECTGEN_IMAGE_TAG.
 
 With --dry-run it does every check and the plan and prints the exact commands;
-nothing changes. With --prune it also deletes the environment's deployments
+nothing changes. With --atomic, when any deployment fails, every deployment
+this run created is deleted and every one it updated is put back as the plan
+read it, schedules included: the server is never left half old and half new.
+(To go back to an earlier release, check out its commit and deploy it: the
+generated prefect.yaml is committed.) With --prune it also deletes the environment's deployments
 that prefectgen made (tag managed-by:prefectgen) and no longer generates.
 
 It exits 1 when any deployment failed.`,
@@ -209,6 +214,7 @@ It exits 1 when any deployment failed.`,
 			fs.BoolVar(&o.createPools, "create-pools", false, "create missing work pools with the right type")
 			fs.BoolVar(&o.allowDrift, "allow-drift", false, "deploy even when the generated files have drifted")
 			fs.BoolVar(&o.prune, "prune", false, "delete managed deployments that are no longer generated")
+			fs.BoolVar(&o.atomic, "atomic", false, "when any deployment fails, put back every deployment this run changed")
 			fs.StringVar(&o.docker, "docker", "docker", "the docker executable")
 			return o
 		},
@@ -308,6 +314,23 @@ func runDeploy(e *env, opts any, args []string) error {
 			results = append(results, deploy.Result{FullName: a.FullName, Kind: "unchanged", ID: a.Live.ID, URL: deploy.UIURL(s.ui, a.Live.ID)})
 		}
 	}
+	if o.atomic && !o.dryRun && slices.ContainsFunc(results, func(r deploy.Result) bool { return r.Kind == "failed" }) {
+		fmt.Fprintln(out, "a deployment failed: rolling back what this run changed (--atomic)")
+		rolled := d.Rollback(ctx, actions)
+		for _, r := range rolled {
+			fmt.Fprintf(out, "  %-11s %s: %s\n", r.Kind, r.FullName, r.Reason)
+		}
+		for i, r := range results {
+			if r.Kind == "created" || r.Kind == "updated" {
+				results[i].Kind = "rolled back"
+			}
+		}
+		for _, r := range rolled {
+			if r.Kind == "failed" {
+				results = append(results, r)
+			}
+		}
+	}
 	return summarize(e, results, time.Since(start), o.dryRun)
 }
 
@@ -389,8 +412,11 @@ func summarize(e *env, results []deploy.Result, took time.Duration, dry bool) er
 	if dry {
 		fmt.Fprintf(w, "\ndry run: %d would be applied, %d unchanged, %d failed checks; nothing was changed (%.1fs)\n", counts["planned"], counts["unchanged"], counts["failed"], took.Seconds())
 	} else {
-		fmt.Fprintf(w, "\n%d created, %d updated, %d unchanged, %d deleted, %d failed (%.1fs)\n",
-			counts["created"], counts["updated"], counts["unchanged"], counts["deleted"], counts["failed"], took.Seconds())
+		fmt.Fprintf(w, "\n%d created, %d updated, %d unchanged, %d deleted, %d failed", counts["created"], counts["updated"], counts["unchanged"], counts["deleted"], counts["failed"])
+		if n := counts["rolled back"]; n > 0 {
+			fmt.Fprintf(w, ", %d rolled back", n)
+		}
+		fmt.Fprintf(w, " (%.1fs)\n", took.Seconds())
 	}
 	for _, r := range results {
 		if r.URL != "" {

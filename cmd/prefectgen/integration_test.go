@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -253,9 +254,40 @@ func TestIntegration(t *testing.T) {
 		if inv.ConcurrencyLimit() != 3 {
 			t.Errorf("invoice-processing was not updated: concurrency %d", inv.ConcurrencyLimit())
 		}
+	})
+
+	t.Run("--atomic puts back what a failed run changed", func(t *testing.T) {
+		editFile(t, cfg, "concurrency_limit: 3", "concurrency_limit: 4")
+		editFile(t, cfg, `"45 7 * * MON-FRI"`, `"50 7 * * MON-FRI"`)
+		if _, errOut, code := cli(t, "generate", repo); code != 0 {
+			t.Fatal(errOut)
+		}
+		before, _ := client.DeploymentByName(ctx, "rpa1-extract", "development-python")
+		out, errOut, code := cli(t, append([]string{"deploy", repo, "--type", "python", "--atomic", "--concurrency", "1"}, api...)...)
+		if code != 1 || !strings.Contains(out, "rolling back what this run changed") || !strings.Contains(out, "1 failed, 1 rolled back") {
+			t.Fatalf("deploy --atomic exit %d:\n%s%s", code, out, errOut)
+		}
+		inv, _ := client.DeploymentByName(ctx, "invoice-processing", "development-python")
+		if inv.ConcurrencyLimit() != 3 {
+			t.Errorf("invoice-processing was not rolled back: concurrency %d", inv.ConcurrencyLimit())
+		}
+		after, _ := client.DeploymentByName(ctx, "rpa1-extract", "development-python")
+		bySlug := func(ss []deploy.Schedule) string {
+			ss = slices.Clone(ss)
+			sort.Slice(ss, func(i, j int) bool { return ss[i].Slug < ss[j].Slug })
+			b, _ := json.Marshal(ss)
+			return string(b)
+		}
+		if bySlug(after.Schedules) != bySlug(before.Schedules) || fmt.Sprint(after.Parameters) != fmt.Sprint(before.Parameters) {
+			t.Errorf("rpa1-extract changed:\nbefore %+v\nafter  %+v", before, after)
+		}
 		editFile(t, cfg, "      batch_size: \"many\"\n", "      batch_size: 100\n")
 		if _, errOut, code := cli(t, "generate", repo); code != 0 {
 			t.Fatal(errOut)
+		}
+		out, errOut, code = cli(t, append([]string{"deploy", repo, "--type", "python", "--atomic"}, api...)...)
+		if code != 0 || !strings.Contains(out, "0 created, 2 updated, 3 unchanged") {
+			t.Fatalf("deploy exit %d:\n%s%s", code, out, errOut)
 		}
 	})
 
