@@ -2,6 +2,12 @@
 # bench-deploy.sh: prefectgen deploy against prefect deploy --all on the same
 # generated prefect.yaml of 50 deployments, on one throw-away local server:
 # a first deploy, a redeploy after changing one flow, a redeploy with no change.
+#
+#   RUNS=3 CONCURRENCY=2 scripts/bench-deploy.sh
+#   PREFECT_API_DATABASE_CONNECTION_URL=postgresql+asyncpg://user@127.0.0.1:5432/prefect scripts/bench-deploy.sh
+#
+# The second form runs the server on PostgreSQL (an empty database) instead of
+# SQLite, whose single writer makes parallel deploys wait on each other.
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 N="${N:-50}"
@@ -67,13 +73,14 @@ def call(req):  # SQLite under a busy server answers 503 now and then
                 raise
             time.sleep(0.5)
     raise SystemExit("server kept answering 503")
-while True:
-    req = urllib.request.Request(api + "/deployments/filter", data=json.dumps({"limit": 200}).encode(), headers={"Content-Type": "application/json"})
-    ds = json.load(call(req))
-    if not ds:
-        break
-    for d in ds:
-        call(urllib.request.Request(api + "/deployments/" + d["id"], method="DELETE"))
+for kind in ("deployments", "flows"):  # both, so that every first deploy creates the same
+    while True:
+        req = urllib.request.Request(f"{api}/{kind}/filter", data=json.dumps({"limit": 200}).encode(), headers={"Content-Type": "application/json"})
+        items = json.load(call(req))
+        if not items:
+            break
+        for item in items:
+            call(urllib.request.Request(f"{api}/{kind}/{item['id']}", method="DELETE"))
 PY
 }
 change_flow() { # one flow's configuration changes: a new tag
@@ -87,21 +94,31 @@ PY
 	"$PG" generate "$WORK" >/dev/null
 }
 
-t0=$(now); prefect_all; t1=$(now); first_pf=$(secs "$t0" "$t1")
-delete_all
-t0=$(now); prefectgen_deploy; t1=$(now); first_pg=$(secs "$t0" "$t1")
-
-change_flow 07 changed-a
-t0=$(now); prefectgen_deploy; t1=$(now); one_pg=$(secs "$t0" "$t1")
-change_flow 08 changed-b
-t0=$(now); prefect_all; t1=$(now); one_pf=$(secs "$t0" "$t1")
-
-t0=$(now); prefectgen_deploy; t1=$(now); none_pg=$(secs "$t0" "$t1")
-t0=$(now); prefect_all; t1=$(now); none_pf=$(secs "$t0" "$t1")
+# Each measurement is taken RUNS times, alternating the tools; the table
+# shows medians.
+RUNS="${RUNS:-3}"
+median() { python3 -c "import statistics,sys; print(f'{statistics.median(map(float, sys.argv[1:])):.2f}')" "$@"; }
+first_pf=() first_pg=() one_pf=() one_pg=() none_pf=() none_pg=()
+for r in $(seq 1 "$RUNS"); do
+	delete_all
+	t0=$(now); prefect_all; t1=$(now); first_pf+=("$(secs "$t0" "$t1")")
+	delete_all
+	t0=$(now); prefectgen_deploy; t1=$(now); first_pg+=("$(secs "$t0" "$t1")")
+	change_flow "$(printf '%02d' "$((r * 2))")" "a$r"
+	t0=$(now); prefectgen_deploy; t1=$(now); one_pg+=("$(secs "$t0" "$t1")")
+	change_flow "$(printf '%02d' "$((r * 2 + 1))")" "b$r"
+	t0=$(now); prefect_all; t1=$(now); one_pf+=("$(secs "$t0" "$t1")")
+	t0=$(now); prefectgen_deploy; t1=$(now); none_pg+=("$(secs "$t0" "$t1")")
+	t0=$(now); prefect_all; t1=$(now); none_pf+=("$(secs "$t0" "$t1")")
+done
+first_pf=$(median "${first_pf[@]}") first_pg=$(median "${first_pg[@]}")
+one_pf=$(median "${one_pf[@]}") one_pg=$(median "${one_pg[@]}")
+none_pf=$(median "${none_pf[@]}") none_pg=$(median "${none_pg[@]}")
 
 "$PG" status --env bench --api-url "$PREFECT_API_URL" "$WORK" | tail -n 1
 
-printf '\n%s deployments, Prefect 3.9.1, one local server (SQLite), %s cores\n' "$N" "$(nproc)"
+db=SQLite; [ -n "${PREFECT_API_DATABASE_CONNECTION_URL:-}" ] && db="${PREFECT_API_DATABASE_CONNECTION_URL%%:*}"
+printf '\n%s deployments, Prefect 3.9.1, one local server (%s), %s cores, median of %s runs, prefectgen --concurrency %s\n' "$N" "$db" "$(nproc)" "$RUNS" "${CONCURRENCY:-2}"
 printf '%-28s %12s %12s %8s\n' "" "prefect --all" "prefectgen" "ratio"
 for row in "first deploy:$first_pf:$first_pg" "after changing one flow:$one_pf:$one_pg" "no change:$none_pf:$none_pg"; do
 	IFS=: read -r name pf pg <<<"$row"
