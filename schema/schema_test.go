@@ -1,12 +1,16 @@
 package schema
 
 import (
+	"bytes"
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"cuelang.org/go/cue"
+	goyaml "github.com/goccy/go-yaml"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // TestGoTypesMatchSchema checks that every field of each CUE definition
@@ -63,4 +67,74 @@ func TestSeedFilesLoad(t *testing.T) {
 	if cfg.Templates.ByType["docker"].JobVariables["networks"] == nil {
 		t.Error("the docker template lost its networks")
 	}
+}
+
+// TestJSONSchema checks the JSON Schema generated for editors with a real
+// JSON Schema validator: the seed's files pass, unknown keys and wrong
+// values do not.
+func TestJSONSchema(t *testing.T) {
+	for _, c := range []struct {
+		def, file string
+		bad       []string
+	}{
+		{"#Config", "../examples/rpa-platform/deployment_config.yaml", []string{
+			`{"enviroments": {}}`,
+			`{"environments": {"dev": {"image_pull_policy": "Sometimes"}}}`,
+			`{"flows": {"x": {"schedules": [{"interval": -5}]}}}`,
+			`{"environments": {"dev": {"work_pools": {"lambda": "x"}}}}`,
+		}},
+		{"#Templates", "../examples/rpa-platform/flow_templates.yaml", []string{`{"python_deployment": {"job_variable": {}}}`}},
+	} {
+		raw, err := JSONSchema(c.def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		comp := jsonschema.NewCompiler()
+		if err := comp.AddResource("s.json", doc); err != nil {
+			t.Fatal(err)
+		}
+		sch, err := comp.Compile("s.json")
+		if err != nil {
+			t.Fatalf("%s: the generated JSON Schema does not compile: %v", c.def, err)
+		}
+		var seed any
+		if err := goyaml.Unmarshal(mustRead(t, c.file), &seed); err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(jsonNumbers(seed)); err != nil {
+			t.Errorf("%s refuses %s: %v", c.def, c.file, err)
+		}
+		for _, b := range c.bad {
+			v, err := jsonschema.UnmarshalJSON(strings.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sch.Validate(v) == nil {
+				t.Errorf("%s accepts %s", c.def, b)
+			}
+		}
+	}
+}
+
+// jsonNumbers turns YAML's integers into the float64 a JSON decoder gives.
+func jsonNumbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = jsonNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = jsonNumbers(e)
+		}
+	case uint64:
+		return float64(x)
+	case int64:
+		return float64(x)
+	}
+	return v
 }
