@@ -111,9 +111,15 @@ func TestIntegration(t *testing.T) {
 
 	t.Run("prefect accepts the generated prefect.yaml", func(t *testing.T) {
 		script := "import sys, yaml\nfrom prefect.cli.deploy._models import PrefectYamlModel\n" +
-			"m = PrefectYamlModel.model_validate(yaml.safe_load(open(sys.argv[1])))\nprint(len(m.deployments))\n"
-		out, err := exec.Command(filepath.Join(venv, "bin", "python"), "-c", script, filepath.Join(repo, "prefect.yaml")).CombinedOutput()
-		if err != nil || strings.TrimSpace(string(out)) != "20" {
+			"for f in sys.argv[1:]:\n    m = PrefectYamlModel.model_validate(yaml.safe_load(open(f)))\n    print(len(m.deployments))\n"
+		golden, _ := filepath.Glob(filepath.Join("..", "..", "golden", "*", "out", "prefect.yaml"))
+		if len(golden) < 8 {
+			t.Fatalf("found %d golden prefect.yaml files", len(golden))
+		}
+		files := append([]string{filepath.Join(repo, "prefect.yaml")}, golden...)
+		out, err := exec.Command(filepath.Join(venv, "bin", "python"), append([]string{"-c", script}, files...)...).CombinedOutput()
+		counts := strings.Fields(string(out))
+		if err != nil || len(counts) != len(files) || counts[0] != "20" {
 			t.Fatalf("PrefectYamlModel: %v\n%s", err, out)
 		}
 	})
