@@ -39,7 +39,7 @@ var Codes = []CodeInfo{
 	{CodeInvalidName, Error, "A flow name contains a character Prefect rejects (/ % & > <) or is empty.", "Choose a name without / % & > < (letters, digits, '-' and '_' are safe)."},
 	{CodeNonLiteralName, Error, "A flow's name= is not a string literal, so its Prefect name cannot be known without running the code.", "Write the name as a plain string literal: @flow(name=\"my-flow\")."},
 	{CodeNonLiteralOption, Warning, "A flow's description= or version= is not a literal; it cannot be shown or generated.", "Use a plain string literal, or set description/version in deployment_config.yaml."},
-	{CodeNestedFlow, Warning, "A flow is defined inside a function; Prefect cannot load it from an entrypoint, so it is not deployed.", "Move the flow to module level (or into a class) if it should be deployed."},
+	{CodeNestedFlow, Warning, "A flow is defined inside a function, or under if __name__ == \"__main__\"; Prefect cannot load it from an entrypoint, so it is not deployed.", "Move the flow to module level (or into a class) if it should be deployed."},
 	{CodeInstanceMethod, Warning, "A flow is an instance method; Prefect cannot call it from an entrypoint without an instance.", "Make it a @staticmethod or @classmethod, or a module-level function."},
 	{CodeMissingDep, Error, "A flow imports a third-party module that none of its requirements files provides; the deployment would fail with ModuleNotFoundError.", "Add the distribution to the flow's requirements.txt (the message names it), or remove the import."},
 	{CodeNoRequirements, Warning, "No requirements.txt was found in the flow's folder or any folder above it.", "Add a requirements.txt next to the flow listing what it imports (at least prefect)."},

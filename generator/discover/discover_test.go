@@ -44,6 +44,8 @@ func TestDecoratorForms(t *testing.T) {
 			[]string{"s f.py:a true"}},
 		{"inside module-level if", "from prefect import flow\nif True:\n    @flow\n    def a():\n        pass\n",
 			[]string{"a f.py:a true"}},
+		{"under the main guard", "from prefect import flow\n\n@flow\ndef a():\n    pass\n\nif __name__ == '__main__':\n    @flow\n    def b():\n        pass\n    a()\nelse:\n    @flow\n    def c():\n        pass\n",
+			[]string{"a f.py:a true", "b f.py:b false", "c f.py:c true"}},
 		{"static method", "from prefect import flow\n\nclass Jobs:\n    @staticmethod\n    @flow\n    def nightly(x: int = 1):\n        pass\n",
 			[]string{"nightly f.py:Jobs.nightly true"}},
 		{"class method", "from prefect import flow\n\nclass Jobs:\n    class Inner:\n        @classmethod\n        @flow\n        def run(cls):\n            pass\n",

@@ -3,6 +3,7 @@ package discover
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -63,12 +64,15 @@ func (pp *pyParser) Close() { pp.p.Close() }
 
 // fileScan holds the state of one file's extraction.
 type fileScan struct {
-	src      []byte
-	out      *parsedFile
-	bindings map[string][]binding
-	starFlow bool // from prefect import *
-	cands    []candidate
+	src       []byte
+	out       *parsedFile
+	bindings  map[string][]binding
+	starFlow  bool // from prefect import *
+	cands     []candidate
+	mainDepth int // > 0 under if __name__ == "__main__"
 }
+
+var mainGuard = regexp.MustCompile(`^\(?\s*(__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__)\s*\)?$`)
 
 // candidate is a decorated definition found while walking, judged once
 // every module-level import is known.
@@ -76,6 +80,7 @@ type candidate struct {
 	node   sitter.Node // decorated_definition
 	class  string      // enclosing class path, "" at module level
 	nested bool        // inside a function
+	main   bool        // under if __name__ == "__main__"
 }
 
 // parse extracts flows and imports from src, the content of the file at
@@ -233,13 +238,32 @@ func (s *fileScan) block(n sitter.Node, class string, nested bool) {
 		case "import_statement", "import_from_statement", "future_import_statement":
 			s.importStmt(*st, !nested && class == "")
 		case "decorated_definition":
-			s.cands = append(s.cands, candidate{node: *st, class: class, nested: nested})
+			s.cands = append(s.cands, candidate{node: *st, class: class, nested: nested, main: s.mainDepth > 0})
 			if def := st.ChildByFieldName("definition"); def != nil {
 				s.definition(*def, class, nested)
 			}
 		case "function_definition", "class_definition":
 			s.definition(*st, class, nested)
-		case "block", "if_statement", "elif_clause", "else_clause", "try_statement", "except_clause",
+		case "if_statement":
+			// Code under if __name__ == "__main__" does not run when
+			// Prefect loads the file as a module: its flows cannot be
+			// deployed.
+			if cond := st.ChildByFieldName("condition"); cond != nil && mainGuard.MatchString(s.text(*cond)) {
+				for j := uint(0); j < st.NamedChildCount(); j++ {
+					ch := st.NamedChild(j)
+					switch {
+					case ch.Kind() == "block":
+						s.mainDepth++
+						s.block(*ch, class, true)
+						s.mainDepth--
+					case ch.Kind() == "elif_clause" || ch.Kind() == "else_clause":
+						s.block(*ch, class, nested)
+					}
+				}
+				continue
+			}
+			s.block(*st, class, nested)
+		case "block", "elif_clause", "else_clause", "try_statement", "except_clause",
 			"except_group_clause", "finally_clause", "with_statement", "for_statement", "while_statement",
 			"match_statement", "case_clause", "ERROR":
 			s.block(*st, class, nested)
@@ -495,6 +519,10 @@ func (s *fileScan) flow(c candidate, def sitter.Node, call *sitter.Node, static,
 		f.Docstring = s.docstring(*body)
 	}
 	switch {
+	case c.main:
+		f.Deployable = false
+		s.flowProblem(&f, problem(CodeNestedFlow, rel, line, col,
+			fmt.Sprintf("flow %q is defined under if __name__ == \"__main__\", which does not run when Prefect loads the file; it cannot be deployed", f.Name)))
 	case c.nested:
 		f.Deployable = false
 		s.flowProblem(&f, problem(CodeNestedFlow, rel, line, col,
