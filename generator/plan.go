@@ -362,10 +362,13 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 		Description:    f.Description,
 		Version:        f.Version,
 	}
-	name, _ := schema.Expand(c.Naming.Deployment, lookup)
+	name, nameErr := schema.Expand(c.Naming.Deployment, lookup)
 	d.DeploymentName = fmt.Sprint(name)
+	if nameErr != nil { // an unknown placeholder, reported by the configuration's checks
+		d.DeploymentName = c.Naming.Deployment
+	}
 	d.FullName = d.FlowName + "/" + d.DeploymentName
-	if !schema.ValidName(d.DeploymentName) {
+	if nameErr == nil && !schema.ValidName(d.DeploymentName) {
 		probs = append(probs, c.Problem(schema.CodeName, []string{"naming", "deployment"},
 			fmt.Sprintf("deployment name %q of flow %q contains / %% & > < or is empty", d.DeploymentName, f.Name)))
 	}

@@ -189,20 +189,34 @@ func mergeRegion(existing, region []byte) ([]byte, error) {
 		return s
 	}
 	begin, end := -1, -1
+	beginPrefix := MarkerBegin[:strings.Index(MarkerBegin, ":")]
 	for i, l := range lines {
 		t := strings.TrimSpace(l)
-		if strings.HasPrefix(t, strings.TrimSpace(MarkerBegin[:strings.Index(MarkerBegin, ":")])) && begin < 0 {
+		switch {
+		case strings.HasPrefix(t, beginPrefix) && begin >= 0:
+			return nil, fmt.Errorf("line %d: a second prefectgen begin marker (the first is at line %d); keep one pair of markers", i+1, begin+1)
+		case strings.HasPrefix(t, beginPrefix):
 			begin = i
-		} else if t == MarkerEnd && begin >= 0 {
+		case t == MarkerEnd && begin >= 0 && end >= 0:
+			return nil, fmt.Errorf("line %d: a second prefectgen end marker (the first is at line %d); keep one pair of markers", i+1, end+1)
+		case t == MarkerEnd && begin >= 0:
 			end = i
-			break
 		}
 	}
 	if begin >= 0 && end < 0 {
 		return nil, fmt.Errorf("line %d: the prefectgen begin marker has no end marker %q", begin+1, MarkerEnd)
 	}
 	if begin >= 0 {
+		// The entries take the indentation of the list they are in: that
+		// of the marker, unless the entries between the markers show
+		// another (someone moved the marker).
 		indent := lines[begin][:len(lines[begin])-len(strings.TrimLeft(lines[begin], " \t"))]
+		for _, l := range lines[begin+1 : end] {
+			if m := itemIndent.FindStringSubmatch(l); m != nil {
+				indent = m[1]
+				break
+			}
+		}
 		var b strings.Builder
 		for _, l := range lines[:begin+1] {
 			b.WriteString(l)

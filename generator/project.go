@@ -103,13 +103,14 @@ func loadConfig(root, path string) (*schema.Config, []discover.ValidationError, 
 		}
 		tprobs := cfg.LoadTemplates(displayPath(root, tp), tdata)
 		probs = append(probs, tprobs...)
-		break
-	}
-	for _, p := range probs {
-		if p.Severity == discover.Error {
+		if cfg.Templates == nil { // the templates do not validate: checking against them would mislead
 			return nil, probs, nil
 		}
+		break
 	}
+	// The configuration decoded: its value errors (a bad cron, an unknown
+	// environment) do not stop the checks against the flows, so that one
+	// run reports as much as it can.
 	return cfg, probs, nil
 }
 

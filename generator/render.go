@@ -57,6 +57,9 @@ func hermeticFuncs() template.FuncMap {
 // overrides parsed over them.
 type Templates struct {
 	set *template.Template
+	// files names the user's override files, by base name, as errors
+	// show them.
+	files map[string]string
 }
 
 // TemplateError is a broken user template, with its file and line.
@@ -94,6 +97,7 @@ func LoadTemplates(dir, displayDir string) (*Templates, error) {
 		}
 		return nil, err
 	}
+	files := map[string]string{}
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tmpl") {
 			continue
@@ -106,8 +110,9 @@ func LoadTemplates(dir, displayDir string) (*Templates, error) {
 		if _, err := set.New(e.Name()).Parse(string(data)); err != nil {
 			return nil, templateError(file, err)
 		}
+		files[e.Name()] = file
 	}
-	return &Templates{set: set}, nil
+	return &Templates{set: set, files: files}, nil
 }
 
 func templateError(file string, err error) error {
@@ -129,9 +134,29 @@ func (t *Templates) render(name string, data any) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	if err := tm.Execute(&b, data); err != nil {
-		return nil, templateError(name, err)
+		return nil, t.executeError(name, err)
 	}
 	return b.Bytes(), nil
+}
+
+var executingIn = regexp.MustCompile(`executing "([^"]+)"`)
+
+// executeError names the file that defines the template that failed (a
+// block of _helpers.tmpl, say), rather than the one being rendered.
+func (t *Templates) executeError(name string, err error) error {
+	te := templateError(name, err)
+	var e *TemplateError
+	if errors.As(te, &e) {
+		if m := executingIn.FindStringSubmatch(err.Error()); m != nil {
+			if def := t.set.Lookup(m[1]); def != nil && def.ParseName != "" {
+				e.File = def.ParseName
+				if user, ok := t.files[def.ParseName]; ok {
+					e.File = user
+				}
+			}
+		}
+	}
+	return te
 }
 
 // dockerPath quotes a path for a Dockerfile COPY (JSON form is not used:

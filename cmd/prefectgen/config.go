@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 
 	goyaml "github.com/goccy/go-yaml"
@@ -80,6 +81,14 @@ has errors (they are printed as validate prints them).`,
 			if o.json {
 				return writeJSON(e.stdout, out)
 			}
+			for i := range out.Deployments {
+				d := &out.Deployments[i]
+				d.Parameters, _ = plainNumbers(d.Parameters).(map[string]any)
+				d.JobVariables, _ = plainNumbers(d.JobVariables).(map[string]any)
+				for j := range d.Schedules {
+					d.Schedules[j].Parameters, _ = plainNumbers(d.Schedules[j].Parameters).(map[string]any)
+				}
+			}
 			b, err := goyaml.MarshalWithOptions(out, goyaml.UseJSONMarshaler(), goyaml.UseLiteralStyleIfMultiline(true))
 			if err != nil {
 				return fmt.Errorf("writing YAML: %w", err)
@@ -88,6 +97,37 @@ has errors (they are printed as validate prints them).`,
 			return err
 		},
 	})
+}
+
+// plainNumbers turns the configuration's json.Numbers into int64 or
+// float64, which YAML writes as numbers (a json.Number would be a string).
+func plainNumbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if x == nil {
+			return x
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = plainNumbers(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = plainNumbers(e)
+		}
+		return out
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		if f, err := x.Float64(); err == nil {
+			return f
+		}
+		return x.String()
+	}
+	return v
 }
 
 func deps0UI(deps []generator.DeploymentConfig, api string) string {

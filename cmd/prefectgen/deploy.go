@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/url"
 	"fmt"
 	"io"
 	"os"
@@ -108,6 +109,9 @@ func (s *serverFlags) open(e *env, root string) (*session, error) {
 		ui = all[0].UIURL
 	}
 	if s.apiURL != "" {
+		if u, err := url.Parse(s.apiURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, usagef("--api-url %q: give an absolute http(s) URL such as http://127.0.0.1:4200/api", s.apiURL)
+		}
 		api = s.apiURL
 		ui = strings.TrimSuffix(strings.TrimSuffix(api, "/"), "/api")
 	}

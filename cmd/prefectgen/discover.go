@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/pflag"
 
+	"prefectgen/generator"
 	"prefectgen/generator/discover"
 )
 
@@ -76,11 +78,35 @@ Discover exits 0 even when it finds problems; use validate to fail on them.`,
 	})
 }
 
+// pathArg is the repository a command works on: PATH when given, else
+// the nearest folder from the current one upward, within its git
+// checkout, that holds a deployment_config.yaml, else the current folder.
+// So a command run from a flow's folder works on the whole repository.
 func pathArg(args []string) string {
-	if len(args) == 0 {
-		return "."
+	if len(args) > 0 {
+		return args[0]
 	}
-	return args[0]
+	rel := "."
+	for range 64 {
+		for _, n := range generator.ConfigNames {
+			if _, err := os.Stat(filepath.Join(rel, n)); err == nil {
+				return rel
+			}
+		}
+		if _, err := os.Stat(filepath.Join(rel, ".git")); err == nil {
+			break // the top of the checkout
+		}
+		abs, err := filepath.Abs(rel)
+		if err != nil || filepath.Dir(abs) == abs {
+			break
+		}
+		if rel == "." {
+			rel = ".."
+		} else {
+			rel = filepath.Join(rel, "..")
+		}
+	}
+	return "."
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -518,6 +518,10 @@ func (s *fileScan) flow(c candidate, def sitter.Node, call *sitter.Node, static,
 	if body := def.ChildByFieldName("body"); body != nil {
 		f.Docstring = s.docstring(*body)
 	}
+	nameNode := &def
+	if call != nil {
+		nameNode = s.decoratorArgs(&f, *call)
+	}
 	switch {
 	case c.main:
 		f.Deployable = false
@@ -534,10 +538,6 @@ func (s *fileScan) flow(c candidate, def sitter.Node, call *sitter.Node, static,
 	}
 	if c.class != "" && !static && len(f.Parameters) > 0 {
 		f.Parameters = f.Parameters[1:] // self or cls
-	}
-	nameNode := &def
-	if call != nil {
-		nameNode = s.decoratorArgs(&f, *call)
 	}
 	if d, ok := f.Decorator["description"]; ok && d.Literal {
 		if str, ok := d.Value.(string); ok {

@@ -40,6 +40,9 @@ func decodeString(src string) (s string, ok bool) {
 	if raw {
 		return body, true
 	}
+	if strings.Contains(body, `\N{`) {
+		return "", false // a character by its Unicode name: not decoded here
+	}
 	return unescape(body), true
 }
 
