@@ -2,9 +2,9 @@ package main
 
 import (
 	"context"
-	"net/url"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"runtime"
