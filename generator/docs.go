@@ -36,6 +36,7 @@ var anchorStrip = regexp.MustCompile(`[^\p{L}\p{N} _-]+`)
 
 // anchor is the id GitHub gives a Markdown heading.
 func anchor(s string) string {
+	s = strings.NewReplacer("\r\n", " ", "\n", " ").Replace(s)
 	s = anchorStrip.ReplaceAllString(strings.ToLower(s), "")
 	return strings.ReplaceAll(s, " ", "-")
 }
@@ -66,7 +67,12 @@ func (g *gen) docs() error {
 			if d.Flow.Entrypoint != f.Entrypoint {
 				continue
 			}
-			dd := docDeployment{DeploymentConfig: d, MakeTarget: "deploy-" + targetName(f.Name) + " ENV=" + d.Environment}
+			dd := docDeployment{DeploymentConfig: d}
+			if t, ok := g.deployTargets[f.Entrypoint]; ok {
+				dd.MakeTarget = "make " + t + " ENV=" + d.Environment
+			} else {
+				dd.MakeTarget = "prefectgen deploy --env " + d.Environment + " --flow NAME"
+			}
 			for _, s := range d.Schedules {
 				dd.ScheduleText = append(dd.ScheduleText, ScheduleWords(s))
 			}

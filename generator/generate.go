@@ -159,6 +159,9 @@ type gen struct {
 	out *Output
 	// images maps a flow's entrypoint to the Dockerfile that builds it.
 	images map[string]string
+	// deployTargets maps a flow's entrypoint to its deploy target in
+	// prefect.mk (none for a name make cannot carry).
+	deployTargets map[string]string
 }
 
 func (g *gen) sources() string {

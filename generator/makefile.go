@@ -22,6 +22,36 @@ type makeData struct {
 	Environments []makeEnv
 	Flows        []makeFlow
 	Help         []makeTarget
+	// Fixed are the fixed targets under their final names.
+	Fixed []string
+	names map[string]string
+}
+
+// T returns the name a fixed target has in this fragment: its own, or
+// prefect-<name> when the user's Makefile already defines it.
+func (d makeData) T(name string) string {
+	if n, ok := d.names[name]; ok {
+		return n
+	}
+	return name
+}
+
+// fixedTargets are the targets every fragment has, in help order.
+var fixedTargets = []string{"prefect-help", "discover-flows", "validate-flows", "generate", "check-generated", "build-deployments",
+	"deploy-python", "deploy-containers", "deploy-all", "clean-deployments", "plan", "validate-deployments", "test-deployments",
+	"check-ui", "build-images", "push-images", "pull-images"}
+
+var makeTargetLine = regexp.MustCompile(`(?m)^([A-Za-z0-9_./%-]+(?:[ \t]+[A-Za-z0-9_./%-]+)*)[ \t]*::?([^=]|$)`)
+
+// userTargets returns the targets a Makefile defines.
+func userTargets(mk []byte) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range makeTargetLine.FindAllSubmatch(mk, -1) {
+		for _, t := range strings.Fields(string(m[1])) {
+			out[t] = true
+		}
+	}
+	return out
 }
 
 // seedEnvTargets are the seed's names of environment targets.
@@ -37,22 +67,33 @@ func (g *gen) makefile() error {
 	if slices.Contains(envs, "development") {
 		data.DefaultEnv = "development"
 	}
+	user := map[string]bool{}
 	if mk, err := g.readFile("Makefile"); err == nil {
 		data.HasHelp = helpTarget.Match(mk)
+		user = userTargets(mk)
 	}
 	used := map[string]bool{}
 	unique := func(t string) string {
+		if user[t] { // the user's own target wins; ours gets a prefix
+			t = "prefect-" + t
+		}
 		name := t
-		for i := 2; used[name]; i++ {
+		for i := 2; used[name] || user[name]; i++ {
 			name = fmt.Sprintf("%s-%d", t, i)
 		}
 		used[name] = true
 		return name
 	}
-	for _, t := range []string{"prefect-help", "help", "discover-flows", "validate-flows", "generate", "check-generated", "build-deployments",
-		"deploy-python", "deploy-containers", "deploy-all", "clean-deployments", "plan", "validate-deployments", "test-deployments",
-		"check-ui", "build-images", "push-images", "pull-images"} {
-		used[t] = true
+	data.names = map[string]string{}
+	used["help"] = true
+	for _, t := range fixedTargets {
+		name := t
+		if user[t] {
+			name = unique(t)
+		}
+		used[name] = true
+		data.names[t] = name
+		data.Fixed = append(data.Fixed, name)
 	}
 	for _, e := range envs {
 		t, ok := seedEnvTargets[e]
@@ -61,10 +102,12 @@ func (g *gen) makefile() error {
 		}
 		data.Environments = append(data.Environments, makeEnv{Name: e, Target: unique(t)})
 	}
+	var flowsWithTargets []string
 	for _, f := range m.Flows {
 		if strings.ContainsAny(f.Name, "\n\r") {
 			continue // a make recipe cannot carry it; deploy it with prefectgen deploy --flow
 		}
+		flowsWithTargets = append(flowsWithTargets, f.Entrypoint)
 		slug := targetName(f.Name)
 		data.Flows = append(data.Flows, makeFlow{
 			Name:         f.Name,
@@ -91,6 +134,9 @@ func (g *gen) makefile() error {
 		{"push-images", "push them to ENV's registry"},
 		{"pull-images", "pull them from ENV's registry"},
 	}
+	for i := range help {
+		help[i].Name = data.T(help[i].Name)
+	}
 	for _, e := range data.Environments {
 		help = append(help, makeTarget{e.Target, "deploy every deployment of " + e.Name})
 	}
@@ -99,6 +145,10 @@ func (g *gen) makefile() error {
 		help = append(help, makeTarget{f.DeployTarget, "deploy " + f.Comment})
 	}
 	data.Help = help
+	g.deployTargets = map[string]string{}
+	for i, f := range data.Flows {
+		g.deployTargets[flowsWithTargets[i]] = f.DeployTarget
+	}
 	content, err := g.tm.render("prefect.mk.tmpl", data)
 	if err != nil {
 		return err

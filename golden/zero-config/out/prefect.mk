@@ -11,9 +11,7 @@ PREFECTGEN ?= prefectgen
 ENV ?= development
 PREFECTGEN_FLAGS ?=
 
-.PHONY: prefect-help discover-flows validate-flows generate check-generated build-deployments \
-	deploy-python deploy-containers deploy-all clean-deployments plan \
-	validate-deployments test-deployments check-ui build-images push-images pull-images \
+.PHONY: prefect-help discover-flows validate-flows generate check-generated build-deployments deploy-python deploy-containers deploy-all clean-deployments plan validate-deployments test-deployments check-ui build-images push-images pull-images \
 	deploy-dev \
 	build-image-hello deploy-hello
 
