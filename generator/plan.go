@@ -1,9 +1,11 @@
 package generator
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -282,6 +284,70 @@ type signature struct {
 	names  []string
 	varKW  string // the **kwargs name, "" when none
 	params []discover.Parameter
+}
+
+// annotation returns the annotation text of a parameter.
+func (s signature) annotation(name string) string {
+	for _, p := range s.params {
+		if p.Name == name {
+			return p.Annotation
+		}
+	}
+	return ""
+}
+
+var optionalAnn = regexp.MustCompile(`^(?:Optional\[\s*(\w+)\s*\]|(\w+)\s*\|\s*None|None\s*\|\s*(\w+))$`)
+
+// typeMismatch reports whether a configured value cannot be the
+// parameter's simple annotation (str, int, float, bool, optionally
+// Optional), as Prefect's parameter schema would refuse it; want names the
+// type. Other annotations are not checked.
+func typeMismatch(ann string, v any) (want string, bad bool) {
+	ann = strings.TrimSpace(ann)
+	nullable := false
+	if m := optionalAnn.FindStringSubmatch(ann); m != nil {
+		ann, nullable = m[1]+m[2]+m[3], true
+	}
+	if v == nil {
+		return "not optional", !nullable && slices.Contains([]string{"str", "int", "float", "bool"}, ann)
+	}
+	switch ann {
+	case "str":
+		_, ok := v.(string)
+		return "a str", !ok
+	case "bool":
+		_, ok := v.(bool)
+		return "a bool", !ok
+	case "int":
+		n, ok := v.(json.Number)
+		if !ok {
+			return "an int", true
+		}
+		_, err := n.Int64()
+		return "an int", err != nil
+	case "float":
+		_, ok := v.(json.Number)
+		return "a float", !ok
+	}
+	return "", false
+}
+
+func describeValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("the string %q", x)
+	case bool:
+		return fmt.Sprintf("the bool %v", x)
+	case json.Number:
+		return "the number " + x.String()
+	case map[string]any:
+		return "a mapping"
+	case []any:
+		return "a list"
+	}
+	return fmt.Sprint(v)
 }
 
 // nest sets a parameter the flow takes only through its **kwargs: under
@@ -667,6 +733,14 @@ func (m *ConfigurationManager) applyParams(dst, src map[string]any, sig signatur
 		switch {
 		case slices.Contains(sig.names, k):
 			dst[k] = v
+			if want, ok := typeMismatch(sig.annotation(k), v); ok {
+				msg := fmt.Sprintf("parameter %s of flow %q is %s, so %s will be refused", k, f.Name, want, describeValue(v))
+				if template {
+					probs = append(probs, m.Config.TemplateProblem(schema.CodeParamType, path(k), msg))
+				} else {
+					probs = append(probs, m.Config.Problem(schema.CodeParamType, path(k), msg))
+				}
+			}
 		case sig.varKW != "":
 			sig.nest(dst, k, v)
 		default:

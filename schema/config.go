@@ -250,6 +250,7 @@ const (
 	CodeUnknownParam   = "CONFIG_UNKNOWN_PARAMETER"
 	CodeParamNotUsed   = "CONFIG_PARAMETER_NOT_APPLIED"
 	CodeMissingParam   = "CONFIG_MISSING_PARAMETER"
+	CodeParamType      = "CONFIG_PARAMETER_TYPE"
 	CodeNoWorkPool     = "CONFIG_NO_WORK_POOL"
 	CodeTypeNotEnabled = "CONFIG_TYPE_WITHOUT_POOL"
 )
@@ -277,6 +278,7 @@ var Codes = []discover.CodeInfo{
 	ci(CodeUnknownFlow, discover.Error, "An entry of flows: names no discovered flow.", "Use the flow's Prefect name or its folder name (the message suggests the nearest); `prefectgen discover` lists them."),
 	ci(CodeUnknownParam, discover.Error, "A configured parameter that the flow's signature does not accept; the run would fail.", "Fix the name (the message suggests the nearest), or add the parameter to the flow (or **kwargs)."),
 	ci(CodeParamNotUsed, discover.Note, "An environment's default parameter that a flow does not accept is not applied to it.", "Nothing to do, unless the flow should take that parameter."),
+	ci(CodeParamType, discover.Error, "A configured parameter's value is not of the flow's annotated type (str, int, float, bool); Prefect would refuse the deployment.", "Write the value with the annotated type, such as 100 rather than \"100\", or change the annotation."),
 	ci(CodeMissingParam, discover.Error, "A required flow parameter (no default) has no configured value; every scheduled run would fail.", "Give it a default in the flow, or a value under flows.<flow>.parameters."),
 	ci(CodeNoWorkPool, discover.Error, "A deployment type is enabled for a flow, but the environment has no work pool for it.", "Add environments.<env>.work_pools.<type>, or remove the type from flows.<flow>.types."),
 	ci(CodeTypeNotEnabled, discover.Warning, "No deployment type has a work pool in an environment, so it gets no deployments.", "Add work_pools to the environment."),

@@ -244,8 +244,10 @@ func TestIntegration(t *testing.T) {
 	})
 
 	t.Run("a failing deployment does not stop the others", func(t *testing.T) {
-		// Prefect refuses a parameter of the wrong type (HTTP 422).
-		editFile(t, cfg, "      batch_size: 100\n", "      batch_size: \"many\"\n")
+		// Prefect refuses a parameter of the wrong type (HTTP 409). The
+		// annotation is Optional[list[str]], which prefectgen does not
+		// type-check, so validate lets it through.
+		editFile(t, cfg, "      batch_size: 100\n", "      batch_size: 100\n      countries: \"not-a-list\"\n")
 		editFile(t, cfg, `"30 7 * * MON-FRI"`, `"45 7 * * MON-FRI"`)
 		editFile(t, cfg, "concurrency_limit: 2", "concurrency_limit: 3")
 		if _, errOut, code := cli(t, "generate", repo); code != 0 {
@@ -253,7 +255,7 @@ func TestIntegration(t *testing.T) {
 		}
 		out, errOut, code := cli(t, append([]string{"deploy", repo, "--type", "python", "--concurrency", "1"}, api...)...)
 		if code != 1 || !strings.Contains(out, "0 created, 1 updated, 3 unchanged, 0 deleted, 1 failed") ||
-			!strings.Contains(errOut, "rpa1-extract/development-python: ") || !strings.Contains(errOut, "batch_size") {
+			!strings.Contains(errOut, "rpa1-extract/development-python: ") || !strings.Contains(errOut, "countries") {
 			t.Fatalf("deploy exit %d, want 1:\n%s%s", code, out, errOut)
 		}
 		inv, _ := client.DeploymentByName(ctx, "invoice-processing", "development-python")
@@ -287,7 +289,7 @@ func TestIntegration(t *testing.T) {
 		if bySlug(after.Schedules) != bySlug(before.Schedules) || fmt.Sprint(after.Parameters) != fmt.Sprint(before.Parameters) {
 			t.Errorf("rpa1-extract changed:\nbefore %+v\nafter  %+v", before, after)
 		}
-		editFile(t, cfg, "      batch_size: \"many\"\n", "      batch_size: 100\n")
+		editFile(t, cfg, "      countries: \"not-a-list\"\n", "")
 		if _, errOut, code := cli(t, "generate", repo); code != 0 {
 			t.Fatal(errOut)
 		}
