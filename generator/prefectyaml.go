@@ -170,6 +170,14 @@ func mergeRegion(existing, region []byte) ([]byte, error) {
 	if len(lines) > 0 && lines[len(lines)-1] == "" {
 		lines = lines[:len(lines)-1]
 	}
+	crlf := len(lines) > 0 && strings.HasSuffix(lines[0], "\r\n")
+	if crlf { // write the region with the file's own line endings
+		region = []byte(strings.ReplaceAll(strings.ReplaceAll(string(region), "\r\n", "\n"), "\n", "\r\n"))
+	}
+	nl := "\n"
+	if crlf {
+		nl = "\r\n"
+	}
 	indented := func(indent string) string {
 		var b strings.Builder
 		for _, l := range strings.SplitAfter(strings.TrimLeft(string(region), "\n"), "\n") {
@@ -184,7 +192,7 @@ func mergeRegion(existing, region []byte) ([]byte, error) {
 		}
 		s := b.String()
 		if s != "" && !strings.HasSuffix(s, "\n") {
-			s += "\n"
+			s += nl
 		}
 		return s
 	}
@@ -228,7 +236,7 @@ func mergeRegion(existing, region []byte) ([]byte, error) {
 		return []byte(b.String()), nil
 	}
 	block := func(indent string) string {
-		return indent + MarkerBegin + "\n" + indented(indent) + indent + MarkerEnd + "\n"
+		return indent + MarkerBegin + nl + indented(indent) + indent + MarkerEnd + nl
 	}
 	key := -1
 	for i, l := range lines {
@@ -246,9 +254,9 @@ func mergeRegion(existing, region []byte) ([]byte, error) {
 			b.WriteString(l)
 		}
 		if len(lines) > 0 && !strings.HasSuffix(lines[len(lines)-1], "\n") {
-			b.WriteString("\n")
+			b.WriteString(nl)
 		}
-		b.WriteString("deployments:\n" + block(""))
+		b.WriteString("deployments:" + nl + block(""))
 		return []byte(b.String()), nil
 	}
 	stop := len(lines)
@@ -273,7 +281,7 @@ func mergeRegion(existing, region []byte) ([]byte, error) {
 		b.WriteString(l)
 	}
 	if insert > 0 && !strings.HasSuffix(lines[insert-1], "\n") {
-		b.WriteString("\n")
+		b.WriteString(nl)
 	}
 	b.WriteString(block(indent))
 	for _, l := range lines[insert:] {
@@ -294,6 +302,9 @@ func handWritten(existing []byte) ([]handEntry, error) {
 	f, err := parser.ParseBytes(existing, parser.ParseComments)
 	if err != nil {
 		return nil, fmt.Errorf("%s is not valid YAML: %w", PrefectFile, err)
+	}
+	if len(f.Docs) > 1 {
+		return nil, fmt.Errorf("%s holds %d YAML documents (---); Prefect reads one: merge them", PrefectFile, len(f.Docs))
 	}
 	inRegion := func(line int) bool {
 		ls := strings.Split(string(existing), "\n")

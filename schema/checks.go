@@ -149,6 +149,11 @@ func (c *Config) checkSettings(base []string, s *Settings) []discover.Validation
 	if s == nil {
 		return nil
 	}
+	for i, t := range s.Tags {
+		if strings.TrimSpace(t) == "" {
+			out = append(out, c.Problem(CodeInvalidValue, append(clone(base), "tags", strconv.Itoa(i)), "an empty tag: Prefect drops it"))
+		}
+	}
 	if s.WorkPool != "" && !ValidName(s.WorkPool) {
 		out = append(out, c.Problem(CodeName, append(clone(base), "work_pool"), fmt.Sprintf("work pool name %q contains / %% & > <", s.WorkPool)))
 	}
