@@ -231,7 +231,6 @@ const (
 	CodeSyntax         = "CONFIG_SYNTAX"
 	CodeUnknownKey     = "CONFIG_UNKNOWN_KEY"
 	CodeInvalidValue   = "CONFIG_INVALID_VALUE"
-	CodeUnreadable     = "CONFIG_UNREADABLE"
 	CodeNotUTF8        = "CONFIG_NOT_UTF8"
 	CodeScheduleKind   = "CONFIG_SCHEDULE_KIND"
 	CodeCron           = "CONFIG_INVALID_CRON"
@@ -259,7 +258,6 @@ const (
 var Codes = []discover.CodeInfo{
 	ci(CodeSyntax, discover.Error, "A configuration file is not valid YAML.", "Fix the YAML at the reported position (indentation, a missing colon, an unclosed quote)."),
 	ci(CodeNotUTF8, discover.Error, "A configuration file is not valid UTF-8.", "Save the file as UTF-8."),
-	ci(CodeUnreadable, discover.Error, "A configuration file could not be read.", "Check the path and its permissions."),
 	ci(CodeUnknownKey, discover.Error, "A key the schema does not know; Prefect would silently drop it, prefectgen refuses it.", "Fix the spelling (the message suggests the nearest known key) or remove it; `prefectgen schema` lists every key."),
 	ci(CodeInvalidValue, discover.Error, "A value of the wrong type or outside its allowed set.", "Use a value of the type the message names; `prefectgen schema` shows the allowed values."),
 	ci(CodeScheduleKind, discover.Error, "A schedule sets none, or more than one, of cron, interval and rrule.", "Give each schedule exactly one of cron, interval (seconds) or rrule."),
