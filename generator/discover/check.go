@@ -78,7 +78,7 @@ func (d *discovery) reqFile(rel string) *reqFile {
 	data, err := os.ReadFile(filepath.Join(d.root, filepath.FromSlash(rel)))
 	if err != nil {
 		d.reqs[rel] = nil
-		d.res.Validation.Add(problem(CodeUnreadable, rel, 0, 0, "cannot read: "+err.Error()))
+		d.res.Validation.Add(unreadable(rel, err))
 		return nil
 	}
 	rf := parseRequirements(rel, data)
@@ -116,6 +116,12 @@ func (d *discovery) closure(flowPath string) (local []string, imports []string) 
 // localFiles returns the repository files reachable by imports from rel,
 // rel included, sorted.
 func (d *discovery) localFiles(rel string) []string {
+	if out, ok := d.local[rel]; ok {
+		return out
+	}
+	if d.local == nil {
+		d.local = map[string][]string{}
+	}
 	seen := map[string]bool{rel: true}
 	queue := []string{rel}
 	searchDirs := []string{"", path.Dir(rel)}
@@ -136,6 +142,7 @@ func (d *discovery) localFiles(rel string) []string {
 		out = append(out, f)
 	}
 	sort.Strings(out)
+	d.local[rel] = out
 	return out
 }
 
@@ -178,19 +185,11 @@ func (d *discovery) parsed(rel string) *parsedFile {
 	if pf, ok := d.files[rel]; ok {
 		return pf
 	}
-	pf := &parsedFile{rel: rel}
-	d.files[rel] = pf
-	src, err := os.ReadFile(filepath.Join(d.root, filepath.FromSlash(rel)))
-	src = trimBOM(src)
-	if err != nil || !validUTF8(src) {
-		return pf
-	}
 	if d.pp == nil {
 		d.pp = newPyParser()
 	}
-	*pf = d.pp.parse(rel, src)
-	pf.flows = nil // only imports are wanted from files outside the scan
-	pf.problems = nil
+	pf := d.parseImports(d.pp, rel)
+	d.files[rel] = pf
 	return pf
 }
 

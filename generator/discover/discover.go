@@ -137,6 +137,7 @@ type discovery struct {
 	pp     *pyParser // for files the scan did not parse
 	dirs   map[string][]os.DirEntry
 	third  map[string][]thirdParty
+	local  map[string][]string // localFiles by flow file
 }
 
 type job struct{ rel, abs string }
@@ -243,12 +244,7 @@ func (d *discovery) parseAll(rels []string, workers int) {
 			pp := newPyParser()
 			defer pp.Close()
 			for rel := range jobs {
-				pf := &parsedFile{rel: rel}
-				src, err := os.ReadFile(filepath.Join(d.root, filepath.FromSlash(rel)))
-				if src = trimBOM(src); err == nil && validUTF8(src) {
-					*pf = pp.parse(rel, src)
-					pf.flows, pf.problems = nil, nil
-				}
+				pf := d.parseImports(pp, rel)
 				d.mu.Lock()
 				d.files[rel] = pf
 				d.mu.Unlock()
@@ -267,21 +263,28 @@ func (d *discovery) parseAll(rels []string, workers int) {
 func readSource(j job) (src []byte, prob ValidationError, ok bool) {
 	src, err := os.ReadFile(j.abs)
 	if err != nil {
-		msg := err.Error()
-		if pe, isPE := err.(*os.PathError); isPE {
-			msg = pe.Err.Error()
-		}
-		return nil, problem(CodeUnreadable, j.rel, 0, 0, "cannot read: "+msg), false
+		return nil, unreadable(j.rel, err), false
 	}
 	src = trimBOM(src)
-	if !validUTF8(src) {
+	if !utf8.Valid(src) {
 		line, col := firstInvalid(src)
 		return nil, problem(CodeNotUTF8, j.rel, line, col, "file is not valid UTF-8; not scanned"), false
 	}
 	return src, ValidationError{}, true
 }
 
-func validUTF8(b []byte) bool { return utf8.Valid(b) }
+// parseImports parses a file for its imports only: a file the scan
+// skipped, which a flow imports. One that cannot be read or is not UTF-8
+// has no imports (the walk reports it).
+func (d *discovery) parseImports(pp *pyParser, rel string) *parsedFile {
+	src, err := os.ReadFile(filepath.Join(d.root, filepath.FromSlash(rel)))
+	if src = trimBOM(src); err != nil || !utf8.Valid(src) {
+		return &parsedFile{rel: rel}
+	}
+	pf := pp.parse(rel, src)
+	pf.flows, pf.problems = nil, nil
+	return &pf
+}
 
 // firstInvalid returns the line and column of the first byte that is not
 // UTF-8.

@@ -67,7 +67,6 @@ type fileScan struct {
 	src       []byte
 	out       *parsedFile
 	bindings  map[string][]binding
-	starFlow  bool // from prefect import *
 	cands     []candidate
 	mainDepth int // > 0 under if __name__ == "__main__"
 }
@@ -145,18 +144,18 @@ func (s *fileScan) recover(pp *pyParser, root sitter.Node) []*sitter.Tree {
 			if len(trees) >= maxRecoveries {
 				break
 			}
-			to := end
-			if j+1 < len(cuts) {
-				to = cuts[j+1]
-			}
 			if j > 0 && s.src[cuts[j-1]] == '@' {
 				continue // decorated by the line above: parsed with it
 			}
-			for k := j + 1; k < len(cuts) && s.src[cuts[k-1]] == '@'; k++ {
-				to = end
-				if k+1 < len(cuts) {
-					to = cuts[k+1]
-				}
+			// The piece runs to the next cut that a decorator does not
+			// lead into: decorators stay with their def.
+			k := j + 1
+			for k < len(cuts) && s.src[cuts[k-1]] == '@' {
+				k++
+			}
+			to := end
+			if k < len(cuts) {
+				to = cuts[k]
 			}
 			blank := make([]byte, len(s.src))
 			for b := range blank {

@@ -81,7 +81,13 @@ func unescape(s string) string {
 		case 'v':
 			b.WriteByte('\v')
 		case 'x', 'u', 'U':
-			n := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
+			n := 2
+			switch e {
+			case 'u':
+				n = 4
+			case 'U':
+				n = 8
+			}
 			if i+1+n <= len(s) {
 				if v, err := strconv.ParseUint(s[i+1:i+1+n], 16, 32); err == nil && utf8.ValidRune(rune(v)) {
 					b.WriteRune(rune(v))

@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path"
@@ -78,20 +79,17 @@ func (w *walker) walk() {
 }
 
 func (w *walker) unreadable(rel string, err error) {
-	msg := err.Error()
-	var pe *fs.PathError
-	if ok := asPathError(err, &pe); ok {
-		msg = pe.Err.Error()
-	}
-	w.problems = append(w.problems, problem(CodeUnreadable, rel, 0, 0, "cannot read: "+msg))
+	w.problems = append(w.problems, unreadable(rel, err))
 }
 
-func asPathError(err error, pe **fs.PathError) bool {
-	p, ok := err.(*fs.PathError)
-	if ok {
-		*pe = p
+// unreadable is the problem of a file or folder that cannot be read. The
+// message leaves out the absolute path, which the position already names.
+func unreadable(rel string, err error) ValidationError {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
 	}
-	return ok
+	return problem(CodeUnreadable, rel, 0, 0, "cannot read: "+err.Error())
 }
 
 // dir walks folder abs (rel from the root) with the ignore rules in force
