@@ -134,16 +134,7 @@ func Generate(p *Project, opts GenerateOptions) (*Output, error) {
 	}
 	sort.Strings(out.Kept)
 	out.Kept = slices.Compact(out.Kept)
-	sort.SliceStable(out.Problems, func(i, j int) bool {
-		a, b := out.Problems[i], out.Problems[j]
-		if a.FilePath != b.FilePath {
-			return a.FilePath < b.FilePath
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Code < b.Code
-	})
+	discover.SortProblems(out.Problems)
 	for _, pr := range out.Problems {
 		if pr.Severity == discover.Error {
 			out.Files = nil

@@ -13,12 +13,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"prefectgen/generator/discover"
 )
-
-func utf8Valid(b []byte) bool { return utf8.Valid(b) }
 
 // zoneinfo is Go's copy of the IANA time zone database, embedded so that
 // validation does not depend on the machine's.

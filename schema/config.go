@@ -8,10 +8,10 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
@@ -369,7 +369,7 @@ func load(file string, data []byte, def string) (*Config, []discover.ValidationE
 		f.Key = key
 	}
 	probs = append(probs, cfg.check()...)
-	sortProblems(probs)
+	discover.SortProblems(probs)
 	return cfg, probs
 }
 
@@ -392,7 +392,7 @@ func (c *Config) LoadTemplates(file string, data []byte) []discover.ValidationEr
 	c.Templates = t
 	c.templatesPos = pos
 	probs = c.checkTemplates()
-	sortProblems(probs)
+	discover.SortProblems(probs)
 	return probs
 }
 
@@ -407,7 +407,7 @@ func decodeJSON(data []byte, v any) error {
 // validate checks data against the definition def and returns it as JSON
 // with the defaults filled in.
 func validate(file string, data []byte, def string) ([]byte, *positions, []discover.ValidationError) {
-	if !utf8Valid(data) {
+	if !utf8.Valid(data) {
 		return nil, nil, []discover.ValidationError{problem(CodeNotUTF8, file, Pos{1, 1}, "file is not valid UTF-8")}
 	}
 	pos, err := indexYAML(data)
@@ -554,7 +554,7 @@ func cueProblems(file string, pos *positions, err error, def string) []discover.
 		}
 		out = append(out, problem(CodeInvalidValue, file, p, msg))
 	}
-	sortProblems(out)
+	discover.SortProblems(out)
 	return out
 }
 
@@ -704,22 +704,6 @@ func friendlier(msg string) string {
 	return msg
 }
 
-func sortProblems(ps []discover.ValidationError) {
-	sort.SliceStable(ps, func(i, j int) bool {
-		a, b := ps[i], ps[j]
-		if a.FilePath != b.FilePath {
-			return a.FilePath < b.FilePath
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if a.Column != b.Column {
-			return a.Column < b.Column
-		}
-		return a.Message < b.Message
-	})
-}
-
 // knownKeys returns the keys the schema allows at path; ok is false
 // where any key is allowed (a map such as environments:).
 func knownKeys(def string, path []string) (keys []string, ok bool) {
@@ -763,13 +747,6 @@ func firstUnknown(def string, path []string) []string {
 		}
 	}
 	return path
-}
-
-func parentAt(p []string, i int) string {
-	if i < len(p) {
-		return p[i]
-	}
-	return ""
 }
 
 func deref(t reflect.Type) reflect.Type {

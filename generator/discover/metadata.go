@@ -166,13 +166,13 @@ func (r *ValidationResult) Finish() { r.finish() }
 // All returns errors and warnings together, sorted by position.
 func (r *ValidationResult) All() []ValidationError {
 	all := slices.Concat(r.Errors, r.Warnings)
-	sortProblems(all)
+	SortProblems(all)
 	return all
 }
 
 func (r *ValidationResult) finish() {
-	sortProblems(r.Errors)
-	sortProblems(r.Warnings)
+	SortProblems(r.Errors)
+	SortProblems(r.Warnings)
 	r.Errors = slices.Compact(r.Errors)
 	r.Warnings = slices.Compact(r.Warnings)
 	if r.Errors == nil {
@@ -184,7 +184,9 @@ func (r *ValidationResult) finish() {
 	r.IsValid = len(r.Errors) == 0
 }
 
-func sortProblems(ps []ValidationError) {
+// SortProblems sorts problems by file, line, column, then code and
+// message, the order prefectgen prints them in.
+func SortProblems(ps []ValidationError) {
 	slices.SortStableFunc(ps, func(a, b ValidationError) int {
 		return cmp.Or(
 			cmp.Compare(a.FilePath, b.FilePath),
