@@ -237,7 +237,7 @@ func sameSchedules(d generator.DeploymentConfig, live *Deployment) bool {
 				return false
 			}
 		}
-		if !matches(normalizeJSON(nilMap(s.Parameters)), nilToEmpty(l.Parameters)) {
+		if !matches(normalizeJSON(nilToEmpty(s.Parameters)), nilToEmpty(l.Parameters)) {
 			return false
 		}
 	}
@@ -257,13 +257,6 @@ func normRRule(rule, configured string) string {
 		out = append(out, strings.TrimPrefix(l, "RRULE:"))
 	}
 	return strings.Join(out, "\n")
-}
-
-func nilMap(m map[string]any) map[string]any {
-	if m == nil {
-		return map[string]any{}
-	}
-	return m
 }
 
 // sameTime compares a configured date-time (naive means in tz) with the

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"prefectgen/generator"
@@ -38,29 +39,9 @@ type Scope struct {
 	Types []string // deployment types; empty means all
 }
 
-func (s Scope) hasFlow(name string) bool {
-	if len(s.Flows) == 0 {
-		return true
-	}
-	for _, f := range s.Flows {
-		if f == name {
-			return true
-		}
-	}
-	return false
-}
+func (s Scope) hasFlow(name string) bool { return len(s.Flows) == 0 || slices.Contains(s.Flows, name) }
 
-func (s Scope) hasType(t string) bool {
-	if len(s.Types) == 0 {
-		return true
-	}
-	for _, x := range s.Types {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
+func (s Scope) hasType(t string) bool { return len(s.Types) == 0 || slices.Contains(s.Types, t) }
 
 // Filter returns the desired deployments in scope.
 func (s Scope) Filter(deps []generator.DeploymentConfig) []generator.DeploymentConfig {

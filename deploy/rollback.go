@@ -65,7 +65,7 @@ func (d *Deployer) restore(ctx context.Context, id string, was *Deployment) erro
 	keep := map[string]bool{}
 	for _, s := range was.Schedules {
 		keep[s.Slug] = true
-		raw := map[string]any{"active": s.Active, "slug": s.Slug, "parameters": nilMap(s.Parameters)}
+		raw := map[string]any{"active": s.Active, "slug": s.Slug, "parameters": nilToEmpty(s.Parameters)}
 		sch := map[string]any{"timezone": s.Schedule.Timezone}
 		switch {
 		case s.Schedule.Cron != "":

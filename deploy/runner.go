@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -171,7 +172,7 @@ func (d *Deployer) images(actions []Action) []*image {
 			byRef[ref] = im
 			order = append(order, ref)
 		}
-		if !contains(im.flows, a.Desired.FlowName) {
+		if !slices.Contains(im.flows, a.Desired.FlowName) {
 			im.flows = append(im.flows, a.Desired.FlowName)
 		}
 		im.deployments = append(im.deployments, a.FullName)
@@ -182,15 +183,6 @@ func (d *Deployer) images(actions []Action) []*image {
 		out[i] = byRef[r]
 	}
 	return out
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // BuildCommands returns the docker commands of one image: build, then
@@ -474,7 +466,7 @@ func (d *Deployer) verify(ctx context.Context, want generator.DeploymentConfig, 
 	}
 	r.ID, r.URL = live.ID, UIURL(d.UI, live.ID)
 	fields := Diff(want, live, d.Vars)
-	if contains(fields, "schedules") {
+	if slices.Contains(fields, "schedules") {
 		if err := d.pruneSchedules(ctx, want, live); err != nil {
 			return err
 		}
@@ -514,7 +506,7 @@ func (d *Deployer) Delete(ctx context.Context, actions []Action) []Result {
 		if a.Kind != Delete || a.Live == nil {
 			continue
 		}
-		if !contains(a.Live.Tags, generator.ManagedTag) {
+		if !slices.Contains(a.Live.Tags, generator.ManagedTag) {
 			out = append(out, Result{FullName: a.FullName, Kind: "failed", Reason: "not managed by prefectgen; left alone"})
 			continue
 		}

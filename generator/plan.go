@@ -405,6 +405,16 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 		}
 		return out
 	}
+	// Where an unknown placeholder met while expanding is reported: a key
+	// of this type's template, or a path of the configuration.
+	inTemplate := func(key string) func() discover.ValidationError {
+		return func() discover.ValidationError {
+			return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", key}, "")
+		}
+	}
+	inConfig := func(path []string) func() discover.ValidationError {
+		return func() discover.ValidationError { return c.Problem(schema.CodePlaceholder, path, "") }
+	}
 	pick := func(get func(s *schema.Settings) string) string {
 		if ov != nil && get(ov) != "" {
 			return get(ov)
@@ -445,14 +455,10 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 		d.WorkPool, d.WorkQueue = pool.Name, pool.WorkQueue
 	}
 	if tmpl != nil && tmpl.WorkPool != "" {
-		d.WorkPool = fmt.Sprint(expand(tmpl.WorkPool, func() discover.ValidationError {
-			return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", "work_pool"}, "")
-		}))
+		d.WorkPool = fmt.Sprint(expand(tmpl.WorkPool, inTemplate("work_pool")))
 	}
 	if tmpl != nil && tmpl.WorkQueue != "" {
-		d.WorkQueue = fmt.Sprint(expand(tmpl.WorkQueue, func() discover.ValidationError {
-			return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", "work_queue"}, "")
-		}))
+		d.WorkQueue = fmt.Sprint(expand(tmpl.WorkQueue, inTemplate("work_queue")))
 	}
 	if s := pick(func(s *schema.Settings) string { return s.WorkPool }); s != "" {
 		d.WorkPool = s
@@ -471,9 +477,7 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 
 	// Description, version, paused, concurrency, schema enforcement.
 	if tmpl != nil && tmpl.Description != "" {
-		d.Description = fmt.Sprint(expand(tmpl.Description, func() discover.ValidationError {
-			return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", "description"}, "")
-		}))
+		d.Description = fmt.Sprint(expand(tmpl.Description, inTemplate("description")))
 	}
 	d.EnforceParameterSchema = true
 	for _, s := range []*schema.Settings{base, ov} {
@@ -502,9 +506,7 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 	tags := slices.Clone(e.Tags)
 	if tmpl != nil {
 		for _, t := range tmpl.Tags {
-			tags = append(tags, fmt.Sprint(expand(t, func() discover.ValidationError {
-				return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", "tags"}, "")
-			})))
+			tags = append(tags, fmt.Sprint(expand(t, inTemplate("tags"))))
 		}
 	}
 	for _, s := range []*schema.Settings{base, ov} {
@@ -520,9 +522,7 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 	params := map[string]any{}
 	defaults := maps.Clone(e.DefaultParameters)
 	if tmpl != nil && tmpl.Parameters != nil {
-		tp := expand(tmpl.Parameters, func() discover.ValidationError {
-			return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", "parameters"}, "")
-		})
+		tp := expand(tmpl.Parameters, inTemplate("parameters"))
 		if tm, ok := tp.(map[string]any); ok {
 			if s, isStr := tmpl.Parameters.(string); isStr && strings.Contains(s, "environment.default_parameters") {
 				defaults = deepMerge(defaults, tm)
@@ -585,23 +585,17 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 	// Job variables.
 	jv := m.baseJobVariables(d, f, e, typ, pool)
 	if pool != nil && pool.JobVariables != nil {
-		jv = deepMerge(jv, expand(pool.JobVariables, func() discover.ValidationError {
-			return c.Problem(schema.CodePlaceholder, []string{"environments", e.Name, "work_pools", typ, "job_variables"}, "")
-		}).(map[string]any))
+		jv = deepMerge(jv, expand(pool.JobVariables, inConfig([]string{"environments", e.Name, "work_pools", typ, "job_variables"})).(map[string]any))
 	}
 	if tmpl != nil && tmpl.JobVariables != nil {
-		jv = deepMerge(jv, expand(tmpl.JobVariables, func() discover.ValidationError {
-			return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", "job_variables"}, "")
-		}).(map[string]any))
+		jv = deepMerge(jv, expand(tmpl.JobVariables, inTemplate("job_variables")).(map[string]any))
 	}
 	for _, sp := range []struct {
 		s    *schema.Settings
 		path []string
 	}{{base, flowPath}, {ov, append(slices.Clone(flowPath), "environments", e.Name)}} {
 		if sp.s != nil && sp.s.JobVariables != nil {
-			jv = deepMerge(jv, expand(sp.s.JobVariables, func() discover.ValidationError {
-				return c.Problem(schema.CodePlaceholder, append(slices.Clone(sp.path), "job_variables"), "")
-			}).(map[string]any))
+			jv = deepMerge(jv, expand(sp.s.JobVariables, inConfig(append(slices.Clone(sp.path), "job_variables"))).(map[string]any))
 		}
 	}
 	if img, ok := jv["image"].(string); ok && typ != schema.TypePython {

@@ -306,18 +306,19 @@ func handWritten(existing []byte) ([]handEntry, error) {
 	if len(f.Docs) > 1 {
 		return nil, fmt.Errorf("%s holds %d YAML documents (---); Prefect reads one: merge them", PrefectFile, len(f.Docs))
 	}
-	inRegion := func(line int) bool {
-		ls := strings.Split(string(existing), "\n")
-		open := false
-		for i := 0; i < line && i < len(ls); i++ {
-			t := strings.TrimSpace(ls[i])
-			if strings.HasPrefix(t, "# >>> prefectgen") {
-				open = true
-			} else if t == MarkerEnd {
-				open = false
-			}
+	// The lines between prefectgen's markers (1-based, begin exclusive),
+	// found once.
+	regionStart, regionEnd := 0, 0
+	for i, l := range strings.Split(string(existing), "\n") {
+		switch t := strings.TrimSpace(l); {
+		case strings.HasPrefix(t, "# >>> prefectgen") && regionStart == 0:
+			regionStart = i + 1
+		case t == MarkerEnd && regionStart > 0 && regionEnd == 0:
+			regionEnd = i + 1
 		}
-		return open
+	}
+	inRegion := func(line int) bool {
+		return regionStart > 0 && line > regionStart && (regionEnd == 0 || line < regionEnd)
 	}
 	var out []handEntry
 	if len(f.Docs) == 0 || f.Docs[0].Body == nil {
