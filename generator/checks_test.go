@@ -14,6 +14,7 @@ import (
 	goyaml "github.com/goccy/go-yaml"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"prefectgen/diag"
 	"prefectgen/generator/discover"
 	"prefectgen/schema"
 )
@@ -114,9 +115,9 @@ func TestGoldenDockerfilesParse(t *testing.T) {
 		}
 	}
 	bad := []struct{ src, code string }{
-		{"RUN echo hi\n", CodeDockerfileSyntax},
-		{"FROM python:3.11\nFROOM x\n", CodeDockerfileSyntax},
-		{"# only a comment\n", CodeDockerfileNoFrom},
+		{"RUN echo hi\n", diag.DockerfileSyntax},
+		{"FROM python:3.11\nFROOM x\n", diag.DockerfileSyntax},
+		{"# only a comment\n", diag.DockerfileNoFrom},
 	}
 	for _, b := range bad {
 		probs := ValidateDockerfile("Dockerfile", []byte(b.src), "/app")

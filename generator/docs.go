@@ -3,10 +3,10 @@ package generator
 import (
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
+	"prefectgen/diag"
 	"prefectgen/generator/discover"
 	"prefectgen/schema"
 )
@@ -29,7 +29,7 @@ type docData struct {
 	Sources      string
 	Environments []makeEnv
 	Flows        []docFlow
-	Codes        []discover.CodeInfo
+	Codes        []diag.CodeInfo
 }
 
 var anchorStrip = regexp.MustCompile(`[^\p{L}\p{N} _-]+`)
@@ -41,15 +41,10 @@ func anchor(s string) string {
 	return strings.ReplaceAll(s, " ", "-")
 }
 
-// AllCodes lists every problem code prefectgen reports.
-func AllCodes() []discover.CodeInfo {
-	return slices.Concat(discover.Codes, schema.Codes, Codes)
-}
-
 // docs renders docs/deployments.md.
 func (g *gen) docs() error {
 	m := g.p.Manager()
-	data := docData{Sources: g.sources(), Codes: AllCodes()}
+	data := docData{Sources: g.sources(), Codes: diag.Codes()}
 	for _, e := range m.EnvironmentNames() {
 		data.Environments = append(data.Environments, makeEnv{Name: e})
 	}

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"prefectgen/generator/discover"
+	"prefectgen/diag"
 	"prefectgen/schema"
 )
 
@@ -32,7 +32,7 @@ type Output struct {
 	// generate (a flow's own Dockerfile, a .dockerignore), sorted.
 	Kept []string
 	// Problems found while generating (hand-written Dockerfiles).
-	Problems []discover.ValidationError
+	Problems []diag.ValidationError
 	// Deployments are every deployment of every environment.
 	Deployments []DeploymentConfig
 }
@@ -102,12 +102,12 @@ func Generate(p *Project, opts GenerateOptions) (*Output, error) {
 	if !p.Validation.IsValid || p.Config == nil {
 		return nil, ErrInvalid
 	}
+	out := &Output{Files: map[string][]byte{}}
 	tm, err := projectTemplates(p, opts)
 	if err != nil {
-		return nil, err
+		return out.failed(err)
 	}
 	m := p.Manager()
-	out := &Output{Files: map[string][]byte{}}
 	for _, env := range m.EnvironmentNames() {
 		deps, _, err := m.Plan(env)
 		if err != nil {
@@ -129,19 +129,30 @@ func Generate(p *Project, opts GenerateOptions) (*Output, error) {
 	steps := []func() error{g.dockerfiles, g.prefectYAML, g.makefile, g.docs}
 	for _, step := range steps {
 		if err := step(); err != nil {
-			return nil, err
+			return out.failed(err)
 		}
 	}
 	sort.Strings(out.Kept)
 	out.Kept = slices.Compact(out.Kept)
-	discover.SortProblems(out.Problems)
-	for _, pr := range out.Problems {
-		if pr.Severity == discover.Error {
-			out.Files = nil
-			return out, ErrProblems
-		}
+	diag.Sort(out.Problems)
+	if diag.HasErrors(out.Problems) {
+		out.Files = nil
+		return out, ErrProblems
 	}
 	return out, nil
+}
+
+// failed ends a generation that met err: a problem (a broken template)
+// joins the others, with nothing to write.
+func (out *Output) failed(err error) (*Output, error) {
+	var p diag.ValidationError
+	if !errors.As(err, &p) {
+		return nil, err
+	}
+	out.Problems = append(out.Problems, p)
+	diag.Sort(out.Problems)
+	out.Files = nil
+	return out, ErrProblems
 }
 
 type gen struct {
@@ -260,7 +271,7 @@ func (g *gen) dockerfiles() error {
 		}
 		if probs := ValidateDockerfile(rel, content, data.CodeDir); len(probs) > 0 {
 			for _, p := range probs {
-				if p.Severity == discover.Error {
+				if p.Severity == diag.Error {
 					return fmt.Errorf("the generated %s is not a valid Dockerfile: %s", rel, p.Message)
 				}
 			}

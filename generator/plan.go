@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"prefectgen/diag"
 	"prefectgen/generator/discover"
 	"prefectgen/schema"
 )
@@ -149,13 +150,13 @@ func orderTypes(ts []string) []string {
 
 // Plan returns every deployment of one environment, sorted by flow and
 // deployment name, with the problems found while merging.
-func (m *ConfigurationManager) Plan(env string) ([]DeploymentConfig, []discover.ValidationError, error) {
+func (m *ConfigurationManager) Plan(env string) ([]DeploymentConfig, []diag.ValidationError, error) {
 	e, err := m.LoadEnvironmentConfig(env)
 	if err != nil {
 		return nil, nil, err
 	}
 	var out []DeploymentConfig
-	var probs []discover.ValidationError
+	var probs []diag.ValidationError
 	for i := range m.Flows {
 		f := &m.Flows[i]
 		for _, t := range m.Types(f, e) {
@@ -379,9 +380,9 @@ func signatureOf(f *discover.FlowMetadata) signature {
 
 // GenerateDeploymentConfig merges everything that applies to one flow in
 // one environment with one deployment type.
-func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string) (*DeploymentConfig, []discover.ValidationError) {
+func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string) (*DeploymentConfig, []diag.ValidationError) {
 	c := m.Config
-	var probs []discover.ValidationError
+	var probs []diag.ValidationError
 	lookup := placeholders(f, e, typ)
 	fc := m.flowConfig(f)
 	var flowPath []string
@@ -395,7 +396,7 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 	if c.Templates != nil {
 		tmpl = c.Templates.ByType[typ]
 	}
-	expand := func(v any, where func() discover.ValidationError) any {
+	expand := func(v any, where func() diag.ValidationError) any {
 		out, err := expandAll(v, lookup)
 		if err != nil {
 			p := where()
@@ -407,13 +408,13 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 	}
 	// Where an unknown placeholder met while expanding is reported: a key
 	// of this type's template, or a path of the configuration.
-	inTemplate := func(key string) func() discover.ValidationError {
-		return func() discover.ValidationError {
-			return c.TemplateProblem(schema.CodePlaceholder, []string{typ + "_deployment", key}, "")
+	inTemplate := func(key string) func() diag.ValidationError {
+		return func() diag.ValidationError {
+			return c.TemplateProblem(diag.ConfigUnknownPlaceholder, []string{typ + "_deployment", key}, "")
 		}
 	}
-	inConfig := func(path []string) func() discover.ValidationError {
-		return func() discover.ValidationError { return c.Problem(schema.CodePlaceholder, path, "") }
+	inConfig := func(path []string) func() diag.ValidationError {
+		return func() diag.ValidationError { return c.Problem(diag.ConfigUnknownPlaceholder, path, "") }
 	}
 	pick := func(get func(s *schema.Settings) string) string {
 		if ov != nil && get(ov) != "" {
@@ -445,7 +446,7 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 	}
 	d.FullName = d.FlowName + "/" + d.DeploymentName
 	if nameErr == nil && !schema.ValidName(d.DeploymentName) {
-		probs = append(probs, c.Problem(schema.CodeName, []string{"naming", "deployment"},
+		probs = append(probs, c.Problem(diag.ConfigInvalidName, []string{"naming", "deployment"},
 			fmt.Sprintf("deployment name %q of flow %q contains / %% & > < or is empty", d.DeploymentName, f.Name)))
 	}
 
@@ -471,7 +472,7 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 		if fc != nil {
 			path = append(slices.Clone(flowPath), "types")
 		}
-		probs = append(probs, c.Problem(schema.CodeNoWorkPool, path,
+		probs = append(probs, c.Problem(diag.ConfigNoWorkPool, path,
 			fmt.Sprintf("flow %q has deployment type %s in environment %q, which has no %s work pool", f.Name, typ, e.Name, typ)))
 	}
 
@@ -551,9 +552,8 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 			continue
 		}
 		if _, ok := params[p.Name]; !ok {
-			probs = append(probs, discover.ValidationError{Code: schema.CodeMissingParam, Severity: discover.Error,
-				Message:  fmt.Sprintf("flow %q requires parameter %s, which has no value in environment %q", f.Name, p.Name, e.Name),
-				FilePath: f.Path, Line: f.Line, Column: f.Column, Remediation: codeRemediation(schema.CodeMissingParam)})
+			probs = append(probs, diag.New(diag.ConfigMissingParameter, diag.Pos{File: f.Path, Line: f.Line, Column: f.Column},
+				fmt.Sprintf("flow %q requires parameter %s, which has no value in environment %q", f.Name, p.Name, e.Name)))
 		}
 	}
 
@@ -616,25 +616,16 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 	return d, probs
 }
 
-func (m *ConfigurationManager) latestProblem(typ string, fc *schema.FlowConfig) discover.ValidationError {
+func (m *ConfigurationManager) latestProblem(typ string, fc *schema.FlowConfig) diag.ValidationError {
 	c := m.Config
 	if c.Templates != nil {
 		if t := c.Templates.ByType[typ]; t != nil {
 			if img, ok := t.JobVariables["image"].(string); ok && strings.HasSuffix(img, ":latest") {
-				return c.TemplateProblem(schema.CodeLatestTag, []string{typ + "_deployment", "job_variables", "image"}, fmt.Sprintf("image %q is tagged latest", img))
+				return c.TemplateProblem(diag.ConfigLatestTag, []string{typ + "_deployment", "job_variables", "image"}, fmt.Sprintf("image %q is tagged latest", img))
 			}
 		}
 	}
-	return c.Problem(schema.CodeLatestTag, []string{"images"}, "images are tagged latest")
-}
-
-func codeRemediation(code string) string {
-	for _, c := range schema.Codes {
-		if c.Code == code {
-			return c.Remediation
-		}
-	}
-	return ""
+	return c.Problem(diag.ConfigLatestTag, []string{"images"}, "images are tagged latest")
 }
 
 // withRegistry prefixes an image with the environment's registry, unless
@@ -720,8 +711,8 @@ func (m *ConfigurationManager) imageRef(f *discover.FlowMetadata, e *schema.Envi
 // applyParams sets configured parameters, checking each against the
 // flow's signature. Names the flow does not take go under its **kwargs
 // (Prefect passes only that way), or are errors when it has none.
-func (m *ConfigurationManager) applyParams(dst, src map[string]any, sig signature, f *discover.FlowMetadata, path func(string) []string, template bool) []discover.ValidationError {
-	var probs []discover.ValidationError
+func (m *ConfigurationManager) applyParams(dst, src map[string]any, sig signature, f *discover.FlowMetadata, path func(string) []string, template bool) []diag.ValidationError {
+	var probs []diag.ValidationError
 	for _, k := range slices.Sorted(maps.Keys(src)) {
 		v := src[k]
 		switch {
@@ -730,9 +721,9 @@ func (m *ConfigurationManager) applyParams(dst, src map[string]any, sig signatur
 			if want, ok := typeMismatch(sig.annotation(k), v); ok {
 				msg := fmt.Sprintf("parameter %s of flow %q is %s, so %s will be refused", k, f.Name, want, describeValue(v))
 				if template {
-					probs = append(probs, m.Config.TemplateProblem(schema.CodeParamType, path(k), msg))
+					probs = append(probs, m.Config.TemplateProblem(diag.ConfigParameterType, path(k), msg))
 				} else {
-					probs = append(probs, m.Config.Problem(schema.CodeParamType, path(k), msg))
+					probs = append(probs, m.Config.Problem(diag.ConfigParameterType, path(k), msg))
 				}
 			}
 		case sig.varKW != "":
@@ -747,9 +738,9 @@ func (m *ConfigurationManager) applyParams(dst, src map[string]any, sig signatur
 				msg += " (it takes none)"
 			}
 			if template {
-				probs = append(probs, m.Config.TemplateProblem(schema.CodeUnknownParam, path(k), msg))
+				probs = append(probs, m.Config.TemplateProblem(diag.ConfigUnknownParameter, path(k), msg))
 			} else {
-				probs = append(probs, m.Config.KeyProblem(schema.CodeUnknownParam, path(k), msg))
+				probs = append(probs, m.Config.KeyProblem(diag.ConfigUnknownParameter, path(k), msg))
 			}
 		}
 	}
@@ -758,8 +749,8 @@ func (m *ConfigurationManager) applyParams(dst, src map[string]any, sig signatur
 
 // applyDefaults sets an environment's default parameters that the flow
 // takes; the others are not applied, and noted.
-func (m *ConfigurationManager) applyDefaults(dst, defaults map[string]any, sig signature, f *discover.FlowMetadata, e *schema.EnvironmentConfig) []discover.ValidationError {
-	var probs []discover.ValidationError
+func (m *ConfigurationManager) applyDefaults(dst, defaults map[string]any, sig signature, f *discover.FlowMetadata, e *schema.EnvironmentConfig) []diag.ValidationError {
+	var probs []diag.ValidationError
 	for _, k := range slices.Sorted(maps.Keys(defaults)) {
 		v := defaults[k]
 		switch {
@@ -768,7 +759,7 @@ func (m *ConfigurationManager) applyDefaults(dst, defaults map[string]any, sig s
 		case sig.varKW != "":
 			sig.nest(dst, k, v)
 		default:
-			probs = append(probs, m.Config.KeyProblem(schema.CodeParamNotUsed, []string{"environments", e.Name, "default_parameters", k},
+			probs = append(probs, m.Config.KeyProblem(diag.ConfigParameterNotApplied, []string{"environments", e.Name, "default_parameters", k},
 				fmt.Sprintf("default parameter %s is not applied to flow %q, which does not take it", k, f.Name)))
 		}
 	}
@@ -787,9 +778,9 @@ func uniqueStrings(ss []string) []string {
 
 // ValidateConfiguration runs the checks that need both the configuration
 // and the flows, for every environment.
-func (m *ConfigurationManager) ValidateConfiguration() []discover.ValidationError {
+func (m *ConfigurationManager) ValidateConfiguration() []diag.ValidationError {
 	c := m.Config
-	var probs []discover.ValidationError
+	var probs []diag.ValidationError
 	var names []string
 	for i := range m.Flows {
 		names = append(names, m.Flows[i].Name, FolderName(&m.Flows[i]))
@@ -800,7 +791,7 @@ func (m *ConfigurationManager) ValidateConfiguration() []discover.ValidationErro
 			if s := schema.Nearest(key, names); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
-			probs = append(probs, c.KeyProblem(schema.CodeUnknownFlow, []string{"flows", key}, msg))
+			probs = append(probs, c.KeyProblem(diag.ConfigUnknownFlow, []string{"flows", key}, msg))
 		}
 	}
 	seen := map[string]bool{}
@@ -813,13 +804,13 @@ func (m *ConfigurationManager) ValidateConfiguration() []discover.ValidationErro
 		for _, d := range deps {
 			// Two flows with one name are reported as DUPLICATE_FLOW_NAME.
 			if prev, dup := byName[d.FullName]; dup && prev.Entrypoint == d.Entrypoint {
-				ps = append(ps, c.Problem(schema.CodeName, []string{"naming", "deployment"},
+				ps = append(ps, c.Problem(diag.ConfigInvalidName, []string{"naming", "deployment"},
 					fmt.Sprintf("the %s and %s deployments of flow %q are both named %s; put {type} in naming.deployment", prev.DeploymentType, d.DeploymentType, d.FlowName, d.DeploymentName)))
 			}
 			byName[d.FullName] = d
 		}
 		if len(deps) == 0 && len(m.Flows) > 0 {
-			ps = append(ps, c.KeyProblem(schema.CodeTypeNotEnabled, []string{"environments", env}, fmt.Sprintf("environment %q gets no deployments: it has no work pools", env)))
+			ps = append(ps, c.KeyProblem(diag.ConfigTypeWithoutPool, []string{"environments", env}, fmt.Sprintf("environment %q gets no deployments: it has no work pools", env)))
 		}
 		for _, p := range ps {
 			k := p.Error()

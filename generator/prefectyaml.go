@@ -4,17 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	yamlv3 "go.yaml.in/yaml/v3"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	yamlv3 "go.yaml.in/yaml/v3"
+
+	"prefectgen/diag"
+
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
-
-	"prefectgen/generator/discover"
 )
 
 // The markers of prefectgen's region in a hand-written prefect.yaml.
@@ -375,7 +376,7 @@ func handWritten(existing []byte) ([]handEntry, error) {
 
 // clashes reports hand-written deployments named like a generated one of
 // the same flow.
-func (g *gen) clashes(existing []byte, deps []deploymentView) ([]discover.ValidationError, error) {
+func (g *gen) clashes(existing []byte, deps []deploymentView) ([]diag.ValidationError, error) {
 	hand, err := handWritten(existing)
 	if err != nil {
 		return nil, err
@@ -384,7 +385,7 @@ func (g *gen) clashes(existing []byte, deps []deploymentView) ([]discover.Valida
 	for _, f := range g.p.Discovery.Flows {
 		flowOf[f.Entrypoint] = f.Name
 	}
-	var out []discover.ValidationError
+	var out []diag.ValidationError
 	for _, h := range hand {
 		flow := flowOf[h.entrypoint]
 		if flow == "" {
@@ -392,7 +393,7 @@ func (g *gen) clashes(existing []byte, deps []deploymentView) ([]discover.Valida
 		}
 		for _, d := range deps {
 			if d.DeploymentName == h.name && d.FlowName == flow {
-				out = append(out, genProblem(CodeHandWrittenClash, PrefectFile, h.line, h.col,
+				out = append(out, diag.New(diag.PrefectYAMLNameClash, diag.Pos{File: PrefectFile, Line: h.line, Column: h.col},
 					fmt.Sprintf("hand-written deployment %s/%s has the name of a generated one (%s, %s)", flow, h.name, d.Environment, d.DeploymentType)))
 			}
 		}

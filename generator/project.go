@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"prefectgen/diag"
 	"prefectgen/generator/discover"
 	"prefectgen/schema"
 )
@@ -25,7 +26,7 @@ type Project struct {
 	Discovery *discover.Result
 	// Validation holds every problem: of the flows, of the configuration
 	// files and of the checks across them.
-	Validation discover.ValidationResult
+	Validation diag.ValidationResult
 }
 
 // LoadOptions tells where things are.
@@ -70,7 +71,7 @@ func Load(root string, opts LoadOptions) (*Project, error) {
 
 // loadConfig finds, reads and validates the configuration and the flow
 // templates beside it. cfg is nil when the configuration has errors.
-func loadConfig(root, path string) (*schema.Config, []discover.ValidationError, error) {
+func loadConfig(root, path string) (*schema.Config, []diag.ValidationError, error) {
 	explicit := path != ""
 	if !explicit {
 		for _, n := range ConfigNames {

@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"text/template"
 
 	"github.com/Masterminds/sprig/v3"
 
+	"prefectgen/diag"
 	"prefectgen/templates"
 )
 
@@ -62,21 +64,7 @@ type Templates struct {
 	files map[string]string
 }
 
-// TemplateError is a broken user template, with its file and line.
-type TemplateError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *TemplateError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
-
-var tmplErrLine = regexp.MustCompile(`^template: ([^:]+):(\d+):(?:\d+:)? ?(.*)$`)
+var tmplErrLine = regexp.MustCompile(`^template: ([^:]+):(\d+):(?:(\d+):)? ?(.*)$`)
 
 // LoadTemplates parses the embedded templates, then every *.tmpl of dir
 // (if not ""), whose {{define}}s and files replace the defaults of the
@@ -93,7 +81,7 @@ func LoadTemplates(dir, displayDir string) (*Templates, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &TemplateError{File: displayDir, Msg: "templates folder does not exist"}
+			return nil, diag.New(diag.TemplateError, diag.Pos{File: displayDir}, "templates folder does not exist")
 		}
 		return nil, err
 	}
@@ -115,14 +103,16 @@ func LoadTemplates(dir, displayDir string) (*Templates, error) {
 	return &Templates{set: set, files: files}, nil
 }
 
-func templateError(file string, err error) error {
+// templateError turns an error of text/template into a problem at the
+// file and line it names.
+func templateError(file string, err error) diag.ValidationError {
 	msg := err.Error()
 	if m := tmplErrLine.FindStringSubmatch(msg); m != nil {
-		line := 0
-		fmt.Sscan(m[2], &line)
-		return &TemplateError{File: file, Line: line, Msg: m[3]}
+		line, _ := strconv.Atoi(m[2])
+		col, _ := strconv.Atoi(m[3])
+		return diag.New(diag.TemplateError, diag.Pos{File: file, Line: line, Column: col}, m[4])
 	}
-	return &TemplateError{File: file, Msg: strings.TrimPrefix(msg, "template: ")}
+	return diag.New(diag.TemplateError, diag.Pos{File: file}, strings.TrimPrefix(msg, "template: "))
 }
 
 // render executes one template into memory; nothing is written unless
@@ -145,14 +135,11 @@ var executingIn = regexp.MustCompile(`executing "([^"]+)"`)
 // block of _helpers.tmpl, say), rather than the one being rendered.
 func (t *Templates) executeError(name string, err error) error {
 	te := templateError(name, err)
-	var e *TemplateError
-	if errors.As(te, &e) {
-		if m := executingIn.FindStringSubmatch(err.Error()); m != nil {
-			if def := t.set.Lookup(m[1]); def != nil && def.ParseName != "" {
-				e.File = def.ParseName
-				if user, ok := t.files[def.ParseName]; ok {
-					e.File = user
-				}
+	if m := executingIn.FindStringSubmatch(err.Error()); m != nil {
+		if def := t.set.Lookup(m[1]); def != nil && def.ParseName != "" {
+			te.FilePath = def.ParseName
+			if user, ok := t.files[def.ParseName]; ok {
+				te.FilePath = user
 			}
 		}
 	}

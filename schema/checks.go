@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"prefectgen/generator/discover"
+	"prefectgen/diag"
 )
 
 // zoneinfo is Go's copy of the IANA time zone database, embedded so that
@@ -66,39 +66,39 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // check runs the checks of values that the schema's types cannot express.
-func (c *Config) check() []discover.ValidationError {
-	var out []discover.ValidationError
-	add := func(p discover.ValidationError) { out = append(out, p) }
+func (c *Config) check() []diag.ValidationError {
+	var out []diag.ValidationError
+	add := func(p diag.ValidationError) { out = append(out, p) }
 	for _, name := range sortedKeys(c.Environments) {
 		e := c.Environments[name]
 		base := []string{"environments", name}
 		if !ValidName(name) {
-			add(c.KeyProblem(CodeName, base, fmt.Sprintf("environment name %q contains a character Prefect rejects in deployment names", name)))
+			add(c.KeyProblem(diag.ConfigInvalidName, base, fmt.Sprintf("environment name %q contains a character Prefect rejects in deployment names", name)))
 		}
 		if c.pos != nil || e.PrefectAPIURL != "" {
 			if msg := checkURL(e.PrefectAPIURL); msg != "" {
-				add(c.Problem(CodeURL, append(clone(base), "prefect_api_url"), "prefect_api_url "+msg))
+				add(c.Problem(diag.ConfigInvalidURL, append(clone(base), "prefect_api_url"), "prefect_api_url "+msg))
 			}
 		}
 		if e.UIURL != "" {
 			if msg := checkURL(e.UIURL); msg != "" {
-				add(c.Problem(CodeURL, append(clone(base), "ui_url"), "ui_url "+msg))
+				add(c.Problem(diag.ConfigInvalidURL, append(clone(base), "ui_url"), "ui_url "+msg))
 			}
 		}
 		for _, t := range sortedKeys(e.WorkPools) {
 			wp := e.WorkPools[t]
 			p := append(clone(base), "work_pools", t)
 			if !ValidName(wp.Name) {
-				add(c.Problem(CodeName, p, fmt.Sprintf("work pool name %q is empty or contains / %% & > <", wp.Name)))
+				add(c.Problem(diag.ConfigInvalidName, p, fmt.Sprintf("work pool name %q is empty or contains / %% & > <", wp.Name)))
 			}
 			out = append(out, c.checkPlaceholders(append(clone(p), "job_variables"), wp.JobVariables)...)
 			out = append(out, c.checkSecrets(append(clone(p), "job_variables"), wp.JobVariables)...)
 		}
 		if m := e.ResourceLimits.Memory; m != "" && !ValidMemory(m) {
-			add(c.Problem(CodeQuantity, append(clone(base), "resource_limits", "memory"), fmt.Sprintf("memory %q is not a quantity", m)))
+			add(c.Problem(diag.ConfigInvalidQuantity, append(clone(base), "resource_limits", "memory"), fmt.Sprintf("memory %q is not a quantity", m)))
 		}
 		if cpu := e.ResourceLimits.CPU; cpu != "" && !ValidCPU(cpu) {
-			add(c.Problem(CodeQuantity, append(clone(base), "resource_limits", "cpu"), fmt.Sprintf("cpu %q is not a quantity", cpu)))
+			add(c.Problem(diag.ConfigInvalidQuantity, append(clone(base), "resource_limits", "cpu"), fmt.Sprintf("cpu %q is not a quantity", cpu)))
 		}
 		out = append(out, c.checkSecrets(append(clone(base), "default_parameters"), e.DefaultParameters)...)
 		envVars := map[string]any{}
@@ -108,13 +108,13 @@ func (c *Config) check() []discover.ValidationError {
 		out = append(out, c.checkSecrets(append(clone(base), "env"), envVars)...)
 	}
 	if c.Images.TagStrategy == "fixed" && c.Images.Tag == "" {
-		add(c.Problem(CodeInvalidValue, []string{"images", "tag_strategy"}, "images.tag_strategy is fixed but images.tag is not set"))
+		add(c.Problem(diag.ConfigInvalidValue, []string{"images", "tag_strategy"}, "images.tag_strategy is fixed but images.tag is not set"))
 	}
 	if c.Images.Tag != "" && c.Images.TagStrategy != "fixed" {
-		add(c.Problem(CodeInvalidValue, []string{"images", "tag"}, fmt.Sprintf("images.tag is only used with tag_strategy: fixed (it is %s)", c.Images.TagStrategy)))
+		add(c.Problem(diag.ConfigInvalidValue, []string{"images", "tag"}, fmt.Sprintf("images.tag is only used with tag_strategy: fixed (it is %s)", c.Images.TagStrategy)))
 	}
 	if c.Images.TagStrategy == "fixed" && c.Images.Tag == "latest" {
-		add(c.Problem(CodeLatestTag, []string{"images", "tag"}, "images are tagged latest"))
+		add(c.Problem(diag.ConfigLatestTag, []string{"images", "tag"}, "images are tagged latest"))
 	}
 	for _, p := range []struct {
 		path []string
@@ -133,7 +133,7 @@ func (c *Config) check() []discover.ValidationError {
 				if s := nearest(env, sortedKeys(c.Environments)); s != "" {
 					msg += fmt.Sprintf("; did you mean %q?", s)
 				}
-				add(c.KeyProblem(CodeUnknownEnv, p, msg))
+				add(c.KeyProblem(diag.ConfigUnknownEnvironment, p, msg))
 			}
 			out = append(out, c.checkSettings(p, f.Environments[env])...)
 		}
@@ -141,18 +141,18 @@ func (c *Config) check() []discover.ValidationError {
 	return out
 }
 
-func (c *Config) checkSettings(base []string, s *Settings) []discover.ValidationError {
-	var out []discover.ValidationError
+func (c *Config) checkSettings(base []string, s *Settings) []diag.ValidationError {
+	var out []diag.ValidationError
 	if s == nil {
 		return nil
 	}
 	for i, t := range s.Tags {
 		if strings.TrimSpace(t) == "" {
-			out = append(out, c.Problem(CodeInvalidValue, append(clone(base), "tags", strconv.Itoa(i)), "an empty tag: Prefect drops it"))
+			out = append(out, c.Problem(diag.ConfigInvalidValue, append(clone(base), "tags", strconv.Itoa(i)), "an empty tag: Prefect drops it"))
 		}
 	}
 	if s.WorkPool != "" && !ValidName(s.WorkPool) {
-		out = append(out, c.Problem(CodeName, append(clone(base), "work_pool"), fmt.Sprintf("work pool name %q contains / %% & > <", s.WorkPool)))
+		out = append(out, c.Problem(diag.ConfigInvalidName, append(clone(base), "work_pool"), fmt.Sprintf("work pool name %q contains / %% & > <", s.WorkPool)))
 	}
 	out = append(out, c.checkSecrets(append(clone(base), "parameters"), s.Parameters)...)
 	out = append(out, c.checkSecrets(append(clone(base), "job_variables"), s.JobVariables)...)
@@ -164,7 +164,7 @@ func (c *Config) checkSettings(base []string, s *Settings) []discover.Validation
 		out = append(out, c.checkSecrets(append(clone(p), "parameters"), sc.Parameters)...)
 		if sc.Slug != "" {
 			if j, dup := slugs[sc.Slug]; dup {
-				out = append(out, c.Problem(CodeDuplicateSlug, append(clone(p), "slug"), fmt.Sprintf("slug %q is also used by schedule %d", sc.Slug, j+1)))
+				out = append(out, c.Problem(diag.ConfigDuplicateSlug, append(clone(p), "slug"), fmt.Sprintf("slug %q is also used by schedule %d", sc.Slug, j+1)))
 			}
 			slugs[sc.Slug] = i
 		}
@@ -172,8 +172,8 @@ func (c *Config) checkSettings(base []string, s *Settings) []discover.Validation
 	return out
 }
 
-func (c *Config) checkSchedule(p []string, sc Schedule) []discover.ValidationError {
-	var out []discover.ValidationError
+func (c *Config) checkSchedule(p []string, sc Schedule) []diag.ValidationError {
+	var out []diag.ValidationError
 	kinds := 0
 	if sc.Cron != "" {
 		kinds++
@@ -185,16 +185,16 @@ func (c *Config) checkSchedule(p []string, sc Schedule) []discover.ValidationErr
 		kinds++
 	}
 	if kinds != 1 {
-		return []discover.ValidationError{c.Problem(CodeScheduleKind, p, fmt.Sprintf("schedule sets %d of cron, interval and rrule; it must set exactly one", kinds))}
+		return []diag.ValidationError{c.Problem(diag.ConfigScheduleKind, p, fmt.Sprintf("schedule sets %d of cron, interval and rrule; it must set exactly one", kinds))}
 	}
 	if sc.Cron != "" {
 		if msg := CheckCron(sc.Cron); msg != "" {
-			out = append(out, c.Problem(CodeCron, append(clone(p), "cron"), fmt.Sprintf("cron %q: %s", sc.Cron, msg)))
+			out = append(out, c.Problem(diag.ConfigInvalidCron, append(clone(p), "cron"), fmt.Sprintf("cron %q: %s", sc.Cron, msg)))
 		}
 	}
 	if sc.RRule != "" {
 		if msg := CheckRRule(sc.RRule); msg != "" {
-			out = append(out, c.Problem(CodeRRule, append(clone(p), "rrule"), fmt.Sprintf("rrule %q: %s", sc.RRule, msg)))
+			out = append(out, c.Problem(diag.ConfigInvalidRRule, append(clone(p), "rrule"), fmt.Sprintf("rrule %q: %s", sc.RRule, msg)))
 		}
 	}
 	if sc.Timezone != "" && !ValidTimezone(sc.Timezone) {
@@ -202,17 +202,17 @@ func (c *Config) checkSchedule(p []string, sc Schedule) []discover.ValidationErr
 		if s := nearest(sc.Timezone, TimezoneNames()); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
-		out = append(out, c.Problem(CodeTimezone, append(clone(p), "timezone"), msg))
+		out = append(out, c.Problem(diag.ConfigInvalidTimezone, append(clone(p), "timezone"), msg))
 	}
 	if sc.AnchorDate != "" {
 		if sc.Interval == nil {
-			out = append(out, c.Problem(CodeAnchorDate, append(clone(p), "anchor_date"), "anchor_date only applies to interval schedules"))
+			out = append(out, c.Problem(diag.ConfigInvalidAnchorDate, append(clone(p), "anchor_date"), "anchor_date only applies to interval schedules"))
 		} else if !validDateTime(sc.AnchorDate) {
-			out = append(out, c.Problem(CodeAnchorDate, append(clone(p), "anchor_date"), fmt.Sprintf("anchor_date %q is not an ISO 8601 date-time", sc.AnchorDate)))
+			out = append(out, c.Problem(diag.ConfigInvalidAnchorDate, append(clone(p), "anchor_date"), fmt.Sprintf("anchor_date %q is not an ISO 8601 date-time", sc.AnchorDate)))
 		}
 	}
 	if sc.DayOr != nil && sc.Cron == "" {
-		out = append(out, c.Problem(CodeInvalidValue, append(clone(p), "day_or"), "day_or only applies to cron schedules"))
+		out = append(out, c.Problem(diag.ConfigInvalidValue, append(clone(p), "day_or"), "day_or only applies to cron schedules"))
 	}
 	return out
 }
@@ -244,11 +244,11 @@ func walkStrings(path []string, key string, v any, fn func(path []string, key, s
 }
 
 // checkSecrets rejects literal values of secret-looking keys.
-func (c *Config) checkSecrets(base []string, v any) []discover.ValidationError {
-	var out []discover.ValidationError
+func (c *Config) checkSecrets(base []string, v any) []diag.ValidationError {
+	var out []diag.ValidationError
 	walkStrings(base, "", v, func(path []string, key, s string) {
 		if key != "" && secretKey.MatchString(key) && s != "" && !strings.Contains(s, "{{") {
-			out = append(out, c.Problem(CodeSecret, path, fmt.Sprintf("%s looks like a secret but has a literal value; use \"{{ prefect.blocks.secret.%s }}\"", key, blockName(key))))
+			out = append(out, c.Problem(diag.ConfigSecretValue, path, fmt.Sprintf("%s looks like a secret but has a literal value; use \"{{ prefect.blocks.secret.%s }}\"", key, blockName(key))))
 		}
 	})
 	return out
@@ -261,8 +261,8 @@ func blockName(key string) string {
 
 // unknownPlaceholders reports the {placeholders} in v that prefectgen
 // does not know, through problem.
-func unknownPlaceholders(base []string, v any, problem func(path []string, msg string) discover.ValidationError) []discover.ValidationError {
-	var out []discover.ValidationError
+func unknownPlaceholders(base []string, v any, problem func(path []string, msg string) diag.ValidationError) []diag.ValidationError {
+	var out []diag.ValidationError
 	walkStrings(base, "", v, func(path []string, _, s string) {
 		for _, name := range Placeholders(s) {
 			if !KnownPlaceholder(name) {
@@ -273,14 +273,14 @@ func unknownPlaceholders(base []string, v any, problem func(path []string, msg s
 	return out
 }
 
-func (c *Config) checkPlaceholders(base []string, v any) []discover.ValidationError {
-	return unknownPlaceholders(base, v, func(path []string, msg string) discover.ValidationError {
-		return c.Problem(CodePlaceholder, path, msg)
+func (c *Config) checkPlaceholders(base []string, v any) []diag.ValidationError {
+	return unknownPlaceholders(base, v, func(path []string, msg string) diag.ValidationError {
+		return c.Problem(diag.ConfigUnknownPlaceholder, path, msg)
 	})
 }
 
-func (c *Config) checkTemplates() []discover.ValidationError {
-	var out []discover.ValidationError
+func (c *Config) checkTemplates() []diag.ValidationError {
+	var out []diag.ValidationError
 	t := c.Templates
 	for _, typ := range Types {
 		tp := t.ByType[typ]
@@ -292,13 +292,13 @@ func (c *Config) checkTemplates() []discover.ValidationError {
 			k string
 			v any
 		}{{"work_pool", tp.WorkPool}, {"work_queue", tp.WorkQueue}, {"job_variables", tp.JobVariables}, {"parameters", tp.Parameters}, {"tags", anySlice(tp.Tags)}, {"description", tp.Description}} {
-			out = append(out, unknownPlaceholders(append(clone(base), p.k), p.v, func(path []string, msg string) discover.ValidationError {
-				return c.TemplateProblem(CodePlaceholder, path, msg)
+			out = append(out, unknownPlaceholders(append(clone(base), p.k), p.v, func(path []string, msg string) diag.ValidationError {
+				return c.TemplateProblem(diag.ConfigUnknownPlaceholder, path, msg)
 			})...)
 		}
 		if s, ok := tp.Parameters.(string); ok {
 			if names := Placeholders(s); len(names) != 1 || "{"+names[0]+"}" != strings.TrimSpace(s) {
-				out = append(out, c.TemplateProblem(CodeInvalidValue, append(clone(base), "parameters"), "parameters must be a mapping or one placeholder such as \"{environment.default_parameters}\""))
+				out = append(out, c.TemplateProblem(diag.ConfigInvalidValue, append(clone(base), "parameters"), "parameters must be a mapping or one placeholder such as \"{environment.default_parameters}\""))
 			}
 		}
 	}

@@ -13,13 +13,13 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"prefectgen/diag"
+
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	cueyaml "cuelang.org/go/encoding/yaml"
 	goyaml "github.com/goccy/go-yaml"
-
-	"prefectgen/generator/discover"
 )
 
 //go:embed schema.cue
@@ -226,105 +226,36 @@ type Template struct {
 	Description string   `json:"description"`
 }
 
-// Problem codes of configuration files.
-const (
-	CodeSyntax         = "CONFIG_SYNTAX"
-	CodeUnknownKey     = "CONFIG_UNKNOWN_KEY"
-	CodeInvalidValue   = "CONFIG_INVALID_VALUE"
-	CodeNotUTF8        = "CONFIG_NOT_UTF8"
-	CodeScheduleKind   = "CONFIG_SCHEDULE_KIND"
-	CodeCron           = "CONFIG_INVALID_CRON"
-	CodeRRule          = "CONFIG_INVALID_RRULE"
-	CodeTimezone       = "CONFIG_INVALID_TIMEZONE"
-	CodeAnchorDate     = "CONFIG_INVALID_ANCHOR_DATE"
-	CodeURL            = "CONFIG_INVALID_URL"
-	CodeQuantity       = "CONFIG_INVALID_QUANTITY"
-	CodeName           = "CONFIG_INVALID_NAME"
-	CodeSecret         = "CONFIG_SECRET_VALUE"
-	CodePlaceholder    = "CONFIG_UNKNOWN_PLACEHOLDER"
-	CodeDuplicateSlug  = "CONFIG_DUPLICATE_SLUG"
-	CodeLatestTag      = "CONFIG_LATEST_TAG"
-	CodeUnknownEnv     = "CONFIG_UNKNOWN_ENVIRONMENT"
-	CodeUnknownFlow    = "CONFIG_UNKNOWN_FLOW"
-	CodeUnknownParam   = "CONFIG_UNKNOWN_PARAMETER"
-	CodeParamNotUsed   = "CONFIG_PARAMETER_NOT_APPLIED"
-	CodeMissingParam   = "CONFIG_MISSING_PARAMETER"
-	CodeParamType      = "CONFIG_PARAMETER_TYPE"
-	CodeNoWorkPool     = "CONFIG_NO_WORK_POOL"
-	CodeTypeNotEnabled = "CONFIG_TYPE_WITHOUT_POOL"
-)
-
-// Codes documents every configuration problem code.
-var Codes = []discover.CodeInfo{
-	ci(CodeSyntax, discover.Error, "A configuration file is not valid YAML.", "Fix the YAML at the reported position (indentation, a missing colon, an unclosed quote)."),
-	ci(CodeNotUTF8, discover.Error, "A configuration file is not valid UTF-8.", "Save the file as UTF-8."),
-	ci(CodeUnknownKey, discover.Error, "A key the schema does not know; Prefect would silently drop it, prefectgen refuses it.", "Fix the spelling (the message suggests the nearest known key) or remove it; `prefectgen schema` lists every key."),
-	ci(CodeInvalidValue, discover.Error, "A value of the wrong type or outside its allowed set.", "Use a value of the type the message names; `prefectgen schema` shows the allowed values."),
-	ci(CodeScheduleKind, discover.Error, "A schedule sets none, or more than one, of cron, interval and rrule.", "Give each schedule exactly one of cron, interval (seconds) or rrule."),
-	ci(CodeCron, discover.Error, "A cron expression Prefect would reject.", "Write five fields (minute hour day-of-month month day-of-week), such as \"0 6 * * MON-FRI\"."),
-	ci(CodeRRule, discover.Error, "An RFC 5545 recurrence rule Prefect would reject.", "Start with FREQ=..., such as \"FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=9\"."),
-	ci(CodeTimezone, discover.Error, "A time zone that is not in the IANA database.", "Use an IANA name such as \"Europe/Amsterdam\" or \"UTC\"."),
-	ci(CodeAnchorDate, discover.Error, "An interval's anchor_date that is not an ISO 8601 date-time.", "Write it as \"2026-01-01T00:00:00\"."),
-	ci(CodeURL, discover.Error, "A URL that is not an absolute http or https URL.", "Write it as http(s)://host:port/api."),
-	ci(CodeQuantity, discover.Error, "A memory or cpu quantity that Docker and Kubernetes would not read.", "Write memory as 512Mi, 1Gi, 1G or 512m, and cpu as 0.5, 2 or 500m."),
-	ci(CodeName, discover.Error, "A name with a character Prefect rejects (/ % & > <), or empty.", "Use letters, digits, '-', '_' and '.'."),
-	ci(CodeSecret, discover.Error, "A parameter or environment variable that looks like a secret has a literal value; it would be stored in plain text in prefect.yaml and on the server.", "Reference a Prefect Secret block instead: \"{{ prefect.blocks.secret.NAME }}\"."),
-	ci(CodePlaceholder, discover.Error, "A {placeholder} in the configuration that prefectgen does not know.", "Use one of {environment}, {environment.FIELD}, {type}, {flow.name}, {flow.flow_name}, {flow.function}, {flow.folder}, {flow.entrypoint}; Prefect's own {{ ... }} templates are kept as they are."),
-	ci(CodeDuplicateSlug, discover.Error, "Two schedules of one deployment share a slug.", "Give every schedule of a flow a distinct slug."),
-	ci(CodeLatestTag, discover.Warning, "An image tagged latest: a redeploy does not pin what runs.", "Use tag_strategy git-sha (the default) or a fixed version tag."),
-	ci(CodeUnknownEnv, discover.Error, "A flow overrides an environment that is not defined.", "Define the environment under environments:, or fix the name (the message suggests the nearest)."),
-	ci(CodeUnknownFlow, discover.Error, "An entry of flows: names no discovered flow.", "Use the flow's Prefect name or its folder name (the message suggests the nearest); `prefectgen discover` lists them."),
-	ci(CodeUnknownParam, discover.Error, "A configured parameter that the flow's signature does not accept; the run would fail.", "Fix the name (the message suggests the nearest), or add the parameter to the flow (or **kwargs)."),
-	ci(CodeParamNotUsed, discover.Note, "An environment's default parameter that a flow does not accept is not applied to it.", "Nothing to do, unless the flow should take that parameter."),
-	ci(CodeParamType, discover.Error, "A configured parameter's value is not of the flow's annotated type (str, int, float, bool); Prefect would refuse the deployment.", "Write the value with the annotated type, such as 100 rather than \"100\", or change the annotation."),
-	ci(CodeMissingParam, discover.Error, "A required flow parameter (no default) has no configured value; every scheduled run would fail.", "Give it a default in the flow, or a value under flows.<flow>.parameters."),
-	ci(CodeNoWorkPool, discover.Error, "A deployment type is enabled for a flow, but the environment has no work pool for it.", "Add environments.<env>.work_pools.<type>, or remove the type from flows.<flow>.types."),
-	ci(CodeTypeNotEnabled, discover.Warning, "No deployment type has a work pool in an environment, so it gets no deployments.", "Add work_pools to the environment."),
-}
-
-func ci(code string, sev discover.Severity, meaning, remediation string) discover.CodeInfo {
-	return discover.CodeInfo{Code: code, Severity: sev, Meaning: meaning, Remediation: remediation}
-}
-
-func problem(code, file string, p Pos, msg string) discover.ValidationError {
-	for _, c := range Codes {
-		if c.Code == code {
-			return discover.ValidationError{Code: code, Severity: c.Severity, Message: msg, FilePath: file, Line: p.Line, Column: p.Col, Remediation: c.Remediation}
-		}
-	}
-	panic("schema: unknown code " + code)
-}
-
 // Problem builds a configuration problem with the code's severity and
 // remediation, at path of the configuration file.
-func (c *Config) Problem(code string, path []string, msg string) discover.ValidationError {
-	p := Pos{}
+func (c *Config) Problem(code string, path []string, msg string) diag.ValidationError {
+	p := diag.Pos{File: c.File}
 	if c.pos != nil {
 		p = c.pos.at(path)
 	}
-	return problem(code, c.File, p, msg)
+	return diag.New(code, p, msg)
 }
 
 // KeyProblem is Problem positioned at the key of path.
-func (c *Config) KeyProblem(code string, path []string, msg string) discover.ValidationError {
-	p := Pos{}
+func (c *Config) KeyProblem(code string, path []string, msg string) diag.ValidationError {
+	p := diag.Pos{File: c.File}
 	if c.pos != nil {
 		p = c.pos.keyAt(path)
 	}
-	return problem(code, c.File, p, msg)
+	return diag.New(code, p, msg)
 }
 
 // TemplateProblem is Problem for flow_templates.yaml.
-func (c *Config) TemplateProblem(code string, path []string, msg string) discover.ValidationError {
-	p := Pos{1, 1}
-	if c.templatesPos != nil {
-		p = c.templatesPos.at(path)
-	}
+func (c *Config) TemplateProblem(code string, path []string, msg string) diag.ValidationError {
 	file := ""
 	if c.Templates != nil {
 		file = c.Templates.File
 	}
-	return problem(code, file, p, msg)
+	p := diag.Pos{File: file, Line: 1, Column: 1}
+	if c.templatesPos != nil {
+		p = c.templatesPos.at(path)
+	}
+	return diag.New(code, p, msg)
 }
 
 // Default returns the zero configuration: one development environment at
@@ -339,20 +270,20 @@ func Default() *Config {
 
 // Load validates the content of deployment_config.yaml. file is used in
 // the problems; a nil Config comes with at least one error.
-func Load(file string, data []byte) (*Config, []discover.ValidationError) {
+func Load(file string, data []byte) (*Config, []diag.ValidationError) {
 	return load(file, data, "#Config")
 }
 
-func load(file string, data []byte, def string) (*Config, []discover.ValidationError) {
+func load(file string, data []byte, def string) (*Config, []diag.ValidationError) {
 	cfg := &Config{File: file}
-	var probs []discover.ValidationError
+	var probs []diag.ValidationError
 	val, pos, probs := validate(file, data, def)
 	if len(probs) > 0 {
 		return nil, probs
 	}
 	cfg.pos = pos
 	if err := decodeJSON(val, cfg); err != nil {
-		return nil, []discover.ValidationError{problem(CodeInvalidValue, file, Pos{1, 1}, err.Error())}
+		return nil, []diag.ValidationError{diag.New(diag.ConfigInvalidValue, diag.Pos{File: file, Line: 1, Column: 1}, err.Error())}
 	}
 	if len(cfg.Environments) == 0 {
 		dflt, _, _ := validate("", []byte("environments: {development: {work_pools: {python: default}}}\n"), def)
@@ -369,19 +300,19 @@ func load(file string, data []byte, def string) (*Config, []discover.ValidationE
 		f.Key = key
 	}
 	probs = append(probs, cfg.check()...)
-	discover.SortProblems(probs)
+	diag.Sort(probs)
 	return cfg, probs
 }
 
 // LoadTemplates validates the content of flow_templates.yaml into cfg.
-func (c *Config) LoadTemplates(file string, data []byte) []discover.ValidationError {
+func (c *Config) LoadTemplates(file string, data []byte) []diag.ValidationError {
 	val, pos, probs := validate(file, data, "#Templates")
 	if len(probs) > 0 {
 		return probs
 	}
 	t := &Templates{File: file}
 	if err := decodeJSON(val, t); err != nil {
-		return []discover.ValidationError{problem(CodeInvalidValue, file, Pos{1, 1}, err.Error())}
+		return []diag.ValidationError{diag.New(diag.ConfigInvalidValue, diag.Pos{File: file, Line: 1, Column: 1}, err.Error())}
 	}
 	t.ByType = map[string]*Template{TypePython: t.Python, TypeDocker: t.Docker, TypeKubernetes: t.Kuber}
 	for k, v := range t.ByType {
@@ -392,7 +323,7 @@ func (c *Config) LoadTemplates(file string, data []byte) []discover.ValidationEr
 	c.Templates = t
 	c.templatesPos = pos
 	probs = c.checkTemplates()
-	discover.SortProblems(probs)
+	diag.Sort(probs)
 	return probs
 }
 
@@ -406,13 +337,13 @@ func decodeJSON(data []byte, v any) error {
 
 // validate checks data against the definition def and returns it as JSON
 // with the defaults filled in.
-func validate(file string, data []byte, def string) ([]byte, *positions, []discover.ValidationError) {
+func validate(file string, data []byte, def string) ([]byte, *positions, []diag.ValidationError) {
 	if !utf8.Valid(data) {
-		return nil, nil, []discover.ValidationError{problem(CodeNotUTF8, file, Pos{1, 1}, "file is not valid UTF-8")}
+		return nil, nil, []diag.ValidationError{diag.New(diag.ConfigNotUTF8, diag.Pos{File: file, Line: 1, Column: 1}, "file is not valid UTF-8")}
 	}
-	pos, err := indexYAML(data)
+	pos, err := indexYAML(file, data)
 	if err != nil {
-		return nil, nil, []discover.ValidationError{yamlSyntax(file, err)}
+		return nil, nil, []diag.ValidationError{yamlSyntax(file, err)}
 	}
 	s := compiled()
 	s.mu.Lock()
@@ -424,7 +355,7 @@ func validate(file string, data []byte, def string) ([]byte, *positions, []disco
 	} else {
 		f, err := cueyaml.Extract(file, data)
 		if err != nil {
-			return nil, nil, []discover.ValidationError{problem(CodeSyntax, file, Pos{1, 1}, err.Error())}
+			return nil, nil, []diag.ValidationError{diag.New(diag.ConfigSyntax, diag.Pos{File: file, Line: 1, Column: 1}, err.Error())}
 		}
 		v = s.ctx.BuildFile(f)
 	}
@@ -432,7 +363,7 @@ func validate(file string, data []byte, def string) ([]byte, *positions, []disco
 		return nil, nil, cueProblems(file, pos, v.Err(), def)
 	}
 	if k := v.IncompleteKind(); k != cue.StructKind && !v.IsNull() {
-		return nil, nil, []discover.ValidationError{problem(CodeInvalidValue, file, Pos{1, 1}, fmt.Sprintf("the file must be a mapping of keys to values, not %s", k))}
+		return nil, nil, []diag.ValidationError{diag.New(diag.ConfigInvalidValue, diag.Pos{File: file, Line: 1, Column: 1}, fmt.Sprintf("the file must be a mapping of keys to values, not %s", k))}
 	}
 	if v.IsNull() {
 		v = s.ctx.CompileString("{}")
@@ -448,37 +379,37 @@ func validate(file string, data []byte, def string) ([]byte, *positions, []disco
 	return out, pos, nil
 }
 
-func yamlSyntax(file string, err error) discover.ValidationError {
+func yamlSyntax(file string, err error) diag.ValidationError {
 	var ye goyaml.Error
-	p := Pos{1, 1}
+	p := diag.Pos{File: file, Line: 1, Column: 1}
 	msg := err.Error()
 	var line int
 	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
-		p = Pos{line, 1}
+		p.Line = line
 		_, msg, _ = strings.Cut(msg, ": ")
 	}
 	if e, ok := err.(goyaml.Error); ok {
 		ye = e
 		if t := ye.GetToken(); t != nil && t.Position != nil {
-			p = Pos{t.Position.Line, t.Position.Column}
+			p.Line, p.Column = t.Position.Line, t.Position.Column
 		}
 		msg = ye.GetMessage()
 	}
-	return problem(CodeSyntax, file, p, msg)
+	return diag.New(diag.ConfigSyntax, p, msg)
 }
 
 // cueProblems turns CUE's errors into problems at the user's lines: one
 // per path, with the alternatives of a failed disjunction named together.
-func cueProblems(file string, pos *positions, err error, def string) []discover.ValidationError {
+func cueProblems(file string, pos *positions, err error, def string) []diag.ValidationError {
 	type group struct {
 		path  []string
 		msgs  []string
 		pairs [][2]string
-		input Pos
+		input diag.Pos
 	}
 	var order []string
 	groups := map[string]*group{}
-	var out []discover.ValidationError
+	var out []diag.ValidationError
 	seenUnknown := map[string]bool{}
 	for _, e := range cueerrors.Errors(err) {
 		path := unquotePath(e.Path())
@@ -500,7 +431,7 @@ func cueProblems(file string, pos *positions, err error, def string) []discover.
 					msg += fmt.Sprintf("; did you mean %q?", s)
 				}
 			}
-			out = append(out, problem(CodeUnknownKey, file, pos.keyAt(path), msg))
+			out = append(out, diag.New(diag.ConfigUnknownKey, pos.keyAt(path), msg))
 			continue
 		}
 		key := joinPath(path...)
@@ -511,7 +442,7 @@ func cueProblems(file string, pos *positions, err error, def string) []discover.
 			order = append(order, key)
 			for _, ip := range e.InputPositions() {
 				if ip.Filename() == file && ip.Line() > 0 {
-					g.input = Pos{ip.Line(), ip.Column()}
+					g.input = diag.Pos{File: file, Line: ip.Line(), Column: ip.Column()}
 					break
 				}
 			}
@@ -552,9 +483,9 @@ func cueProblems(file string, pos *positions, err error, def string) []discover.
 		if where != "" {
 			msg = where + ": " + msg
 		}
-		out = append(out, problem(CodeInvalidValue, file, p, msg))
+		out = append(out, diag.New(diag.ConfigInvalidValue, p, msg))
 	}
-	discover.SortProblems(out)
+	diag.Sort(out)
 	return out
 }
 

@@ -7,16 +7,16 @@ import (
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
-)
 
-// Pos is a position in a YAML file, 1-based.
-type Pos struct{ Line, Col int }
+	"prefectgen/diag"
+)
 
 // positions indexes a YAML document: for each path (keys and sequence
 // indexes joined by pathSep), where its key and its value are.
 type positions struct {
-	keys   map[string]Pos
-	values map[string]Pos
+	file   string
+	keys   map[string]diag.Pos
+	values map[string]diag.Pos
 }
 
 const pathSep = "\x00"
@@ -25,7 +25,7 @@ func joinPath(parts ...string) string { return strings.Join(parts, pathSep) }
 
 // indexYAML parses data and indexes it. The error is a YAML syntax error
 // with its position.
-func indexYAML(data []byte) (*positions, error) {
+func indexYAML(file string, data []byte) (*positions, error) {
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, err
@@ -33,7 +33,7 @@ func indexYAML(data []byte) (*positions, error) {
 	if len(f.Docs) > 1 {
 		return nil, fmt.Errorf("line %d: a second YAML document: the file must hold one", docLine(f.Docs[1]))
 	}
-	p := &positions{keys: map[string]Pos{}, values: map[string]Pos{}}
+	p := &positions{file: file, keys: map[string]diag.Pos{}, values: map[string]diag.Pos{}}
 	if len(f.Docs) > 0 && f.Docs[0].Body != nil {
 		p.walk(nil, f.Docs[0].Body)
 	}
@@ -50,12 +50,12 @@ func docLine(d *ast.DocumentNode) int {
 	return 1
 }
 
-func tokPos(n ast.Node) Pos {
+func tokPos(n ast.Node) diag.Pos {
 	t := n.GetToken()
 	if t == nil || t.Position == nil {
-		return Pos{}
+		return diag.Pos{}
 	}
-	return Pos{t.Position.Line, t.Position.Column}
+	return diag.Pos{Line: t.Position.Line, Column: t.Position.Column}
 }
 
 func (p *positions) walk(path []string, n ast.Node) {
@@ -106,7 +106,13 @@ func clone(s []string) []string { return append([]string(nil), s...) }
 
 // at returns the best position for a path: its value, else its key, else
 // that of the nearest enclosing path.
-func (p *positions) at(path []string) Pos {
+func (p *positions) at(path []string) diag.Pos {
+	pos := p.lookup(path)
+	pos.File = p.file
+	return pos
+}
+
+func (p *positions) lookup(path []string) diag.Pos {
 	for n := len(path); n >= 0; n-- {
 		k := joinPath(path[:n]...)
 		if n == len(path) {
@@ -121,12 +127,13 @@ func (p *positions) at(path []string) Pos {
 			return v
 		}
 	}
-	return Pos{1, 1}
+	return diag.Pos{Line: 1, Column: 1}
 }
 
 // keyAt returns the position of the key of a path, else at(path).
-func (p *positions) keyAt(path []string) Pos {
+func (p *positions) keyAt(path []string) diag.Pos {
 	if v, ok := p.keys[joinPath(path...)]; ok && v.Line > 0 {
+		v.File = p.file
 		return v
 	}
 	return p.at(path)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"prefectgen/diag"
 	"prefectgen/generator"
 	"prefectgen/generator/discover"
 )
@@ -171,7 +172,7 @@ func plural(n int, noun string) string {
 
 // printProblems prints problems like a compiler, with paths relative to
 // the working folder: path:line:col: CODE: message, then the remediation.
-func printProblems(w io.Writer, root string, ps []discover.ValidationError) {
+func printProblems(w io.Writer, root string, ps []diag.ValidationError) {
 	for _, p := range ps {
 		switch {
 		case p.FilePath == "":

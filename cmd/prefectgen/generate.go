@@ -78,7 +78,14 @@ the blocks "deployment_extra", "dockerfile_after_requirements" and
 				if err != nil {
 					return err
 				}
-				gopts = generator.GenerateOptions{TemplatesDir: abs, TemplatesName: o.templates}
+				// Problems name files relative to the repository.
+				name := o.templates
+				if absRoot, err := filepath.Abs(root); err == nil {
+					if rel, err := filepath.Rel(absRoot, abs); err == nil {
+						name = rel
+					}
+				}
+				gopts = generator.GenerateOptions{TemplatesDir: abs, TemplatesName: name}
 			}
 			out, err := generator.Generate(p, gopts)
 			if out != nil {
@@ -89,10 +96,6 @@ the blocks "deployment_extra", "dockerfile_after_requirements" and
 				return exitError{exitFailure}
 			}
 			if err != nil {
-				var te *generator.TemplateError
-				if errors.As(err, &te) {
-					return fmt.Errorf("template %v; nothing was written", te)
-				}
 				return err
 			}
 			changes, err := generator.Changes(root, out.Files)

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"prefectgen/diag"
 )
 
 // thirdParty is one import of a module from outside the repository.
@@ -87,7 +89,7 @@ func (d *discovery) reqFile(rel string) *reqFile {
 	}
 	for _, inc := range rf.includes {
 		if !d.isFile(inc.path) {
-			d.res.Validation.Add(problem(CodeMissingInclude, rel, inc.line, inc.col, "included file "+inc.path+" does not exist"))
+			d.res.Validation.Add(diag.New(diag.MissingRequirementsInclude, diag.Pos{File: rel, Line: inc.line, Column: inc.col}, "included file "+inc.path+" does not exist"))
 		}
 	}
 	d.reqs[rel] = &rf
@@ -314,15 +316,15 @@ type missingKey struct {
 
 // checkFlow checks a flow's dependencies and returns its errors; missing
 // imports are collected in missing, to be reported once per import.
-func (d *discovery) checkFlow(f *FlowMetadata, missing map[missingKey][]*FlowMetadata) []ValidationError {
-	var errs []ValidationError
+func (d *discovery) checkFlow(f *FlowMetadata, missing map[missingKey][]*FlowMetadata) []diag.ValidationError {
+	var errs []diag.ValidationError
 	for _, p := range f.problems {
-		if p.Severity == Error {
+		if p.Severity == diag.Error {
 			errs = append(errs, p)
 		}
 	}
 	if len(f.RequirementsFiles) == 0 {
-		d.res.Validation.Add(problem(CodeNoRequirements, f.Path, f.Line, f.Column,
+		d.res.Validation.Add(diag.New(diag.NoRequirements, diag.Pos{File: f.Path, Line: f.Line, Column: f.Column},
 			fmt.Sprintf("no requirements.txt found for flow %q in %s or any folder above it", f.Name, relOrDot(f.Folder))))
 	}
 	provided := map[string]bool{}
@@ -347,7 +349,7 @@ func (d *discovery) checkFlow(f *FlowMetadata, missing map[missingKey][]*FlowMet
 				continue
 			}
 			if first.pin != r.pin {
-				p := problem(CodeConflictingPins, r.file, r.line, r.col,
+				p := diag.New(diag.ConflictingPins, diag.Pos{File: r.file, Line: r.line, Column: r.col},
 					fmt.Sprintf("%s pins %s==%s, but %s:%d pins %s==%s; both are installed for the flows in %s",
 						r.file, r.name, r.pin, first.file, first.line, first.name, first.pin, relOrDot(f.Folder)))
 				d.res.Validation.Add(p)
@@ -374,7 +376,7 @@ func (d *discovery) checkFlow(f *FlowMetadata, missing map[missingKey][]*FlowMet
 			if !slices.Contains(missing[k], f) {
 				missing[k] = append(missing[k], f)
 			}
-			errs = append(errs, ValidationError{Code: CodeMissingDep, Message: fmt.Sprintf("imports %s, which no requirements file provides", t.name)})
+			errs = append(errs, diag.ValidationError{Code: diag.MissingDependency, Message: fmt.Sprintf("imports %s, which no requirements file provides", t.name)})
 		}
 	}
 	return errs
@@ -397,14 +399,14 @@ func (d *discovery) reportMissing(missing map[missingKey][]*FlowMetadata) {
 		if len(names) > 1 {
 			who = "flows " + strings.Join(names, ", ")
 		}
-		p := problem(CodeMissingDep, k.file, k.line, k.col,
+		p := diag.New(diag.MissingDependency, diag.Pos{File: k.file, Line: k.line, Column: k.col},
 			fmt.Sprintf("import %s is not provided by the requirements of %s; add %s to %s", k.name, who, suggestedDist(k.name), target))
 		d.res.Validation.Add(p)
 	}
 }
 
 // duplicates reports flows that share a Prefect name.
-func (d *discovery) duplicates(flowErrs [][]ValidationError) {
+func (d *discovery) duplicates(flowErrs [][]diag.ValidationError) {
 	first := map[string]int{}
 	for i, f := range d.res.Flows {
 		if !f.Deployable {
@@ -419,11 +421,11 @@ func (d *discovery) duplicates(flowErrs [][]ValidationError) {
 			continue
 		}
 		g := d.res.Flows[j]
-		p := problem(CodeDuplicateName, f.Path, f.Line, f.Column,
+		p := diag.New(diag.DuplicateFlowName, diag.Pos{File: f.Path, Line: f.Line, Column: f.Column},
 			fmt.Sprintf("flow name %q is also used by %s at %s:%d; Prefect would merge their deployments", f.Name, g.Entrypoint, g.Path, g.Line))
 		d.res.Validation.Add(p)
 		flowErrs[i] = append(flowErrs[i], p)
-		flowErrs[j] = append(flowErrs[j], ValidationError{Code: CodeDuplicateName, Message: fmt.Sprintf("flow name %q is also used by %s", f.Name, f.Entrypoint)})
+		flowErrs[j] = append(flowErrs[j], diag.ValidationError{Code: diag.DuplicateFlowName, Message: fmt.Sprintf("flow name %q is also used by %s", f.Name, f.Entrypoint)})
 	}
 }
 

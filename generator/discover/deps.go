@@ -6,6 +6,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"prefectgen/diag"
 )
 
 // importToDists maps import names whose distribution is named otherwise to
@@ -141,7 +143,7 @@ type reqFile struct {
 	reqs      []requirement
 	includes  []reqInclude
 	anonymous bool // a line installs something without a known name (a path or URL)
-	problems  []ValidationError
+	problems  []diag.ValidationError
 }
 
 type reqInclude struct {
@@ -206,7 +208,7 @@ func parseRequirements(rel string, data []byte) reqFile {
 		}
 		m := reqName.FindStringSubmatch(strings.TrimSpace(req))
 		if m == nil {
-			rf.problems = append(rf.problems, problem(CodeBadRequirement, rel, start, col, "cannot read requirement "+quoteShort(line)))
+			rf.problems = append(rf.problems, diag.New(diag.InvalidRequirement, diag.Pos{File: rel, Line: start, Column: col}, "cannot read requirement "+quoteShort(line)))
 			continue
 		}
 		spec := strings.TrimSpace(m[3])

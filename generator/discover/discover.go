@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"prefectgen/diag"
 )
 
 // Options controls a discovery run.
@@ -28,9 +30,9 @@ type Options struct {
 // Result is what a discovery run found.
 type Result struct {
 	// Flows are sorted by path, then line.
-	Flows      []FlowMetadata   `json:"flows"`
-	Validation ValidationResult `json:"validation"`
-	Stats      Stats            `json:"stats"`
+	Flows      []FlowMetadata        `json:"flows"`
+	Validation diag.ValidationResult `json:"validation"`
+	Stats      Stats                 `json:"stats"`
 }
 
 // Stats counts the work done.
@@ -147,7 +149,7 @@ type job struct{ rel, abs string }
 func (d *discovery) scan(scope string, workers int, res *Result) {
 	jobs := make(chan job, 256)
 	var wg sync.WaitGroup
-	var problems []ValidationError
+	var problems []diag.ValidationError
 	for range workers {
 		wg.Add(1)
 		go func() {
@@ -260,7 +262,7 @@ func (d *discovery) parseAll(rels []string, workers int) {
 
 // readSource reads a Python file; ok is false when it cannot be scanned,
 // with the problem to report.
-func readSource(j job) (src []byte, prob ValidationError, ok bool) {
+func readSource(j job) (src []byte, prob diag.ValidationError, ok bool) {
 	src, err := os.ReadFile(j.abs)
 	if err != nil {
 		return nil, unreadable(j.rel, err), false
@@ -268,9 +270,9 @@ func readSource(j job) (src []byte, prob ValidationError, ok bool) {
 	src = trimBOM(src)
 	if !utf8.Valid(src) {
 		line, col := firstInvalid(src)
-		return nil, problem(CodeNotUTF8, j.rel, line, col, "file is not valid UTF-8; not scanned"), false
+		return nil, diag.New(diag.NotUTF8, diag.Pos{File: j.rel, Line: line, Column: col}, "file is not valid UTF-8; not scanned"), false
 	}
-	return src, ValidationError{}, true
+	return src, diag.ValidationError{}, true
 }
 
 // parseImports parses a file for its imports only: a file the scan
@@ -323,7 +325,7 @@ func (d *discovery) finish(res *Result) {
 		pf := d.files[rel]
 		for _, p := range pf.problems {
 			res.Validation.Add(p)
-			if p.Code == CodeSyntax {
+			if p.Code == diag.SyntaxError {
 				syntaxBroken[rel] = true
 			}
 		}
@@ -334,14 +336,14 @@ func (d *discovery) finish(res *Result) {
 	slices.SortStableFunc(res.Flows, func(a, b FlowMetadata) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
-	flowErrs := make([][]ValidationError, len(res.Flows))
+	flowErrs := make([][]diag.ValidationError, len(res.Flows))
 	missing := map[missingKey][]*FlowMetadata{}
 	for i := range res.Flows {
 		f := &res.Flows[i]
 		d.complete(f)
 		flowErrs[i] = d.checkFlow(f, missing)
 		if syntaxBroken[f.Path] {
-			flowErrs[i] = append(flowErrs[i], ValidationError{Code: CodeSyntax, Message: f.Path + " has syntax errors; Prefect cannot import it"})
+			flowErrs[i] = append(flowErrs[i], diag.ValidationError{Code: diag.SyntaxError, Message: f.Path + " has syntax errors; Prefect cannot import it"})
 		}
 	}
 	d.reportMissing(missing)
@@ -357,12 +359,12 @@ func (d *discovery) finish(res *Result) {
 		f.IsValid = len(f.ValidationErrors) == 0
 	}
 	if len(res.Flows) == 0 {
-		res.Validation.Add(problem(CodeNoFlows, "", 0, 0, "no Prefect flows found"))
+		res.Validation.Add(diag.New(diag.NoFlows, diag.Pos{File: "", Line: 0, Column: 0}, "no Prefect flows found"))
 	}
 	if res.Flows == nil {
 		res.Flows = []FlowMetadata{}
 	}
-	res.Validation.finish()
+	res.Validation.Finish()
 }
 
 // complete fills in a flow's module path, entrypoint and the files that

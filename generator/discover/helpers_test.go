@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"prefectgen/diag"
+
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -47,7 +49,7 @@ func mustDiscover(t testing.TB, root string) *Result {
 }
 
 // problemLines renders problems as path:line:col: CODE, one per entry.
-func problemLines(ps []ValidationError) []string {
+func problemLines(ps []diag.ValidationError) []string {
 	out := []string{}
 	for _, p := range ps {
 		out = append(out, p.Pos()+": "+p.Code)

@@ -1,11 +1,6 @@
 package discover
 
-import (
-	"cmp"
-	"fmt"
-	"slices"
-	"strings"
-)
+import "prefectgen/diag"
 
 // FlowMetadata describes one Prefect flow found in the source.
 type FlowMetadata struct {
@@ -57,7 +52,7 @@ type FlowMetadata struct {
 	IsValid          bool     `json:"is_valid"`
 	ValidationErrors []string `json:"validation_errors"`
 
-	problems []ValidationError // found while parsing
+	problems []diag.ValidationError // found while parsing
 }
 
 // Parameter is one parameter of a flow function.
@@ -80,120 +75,4 @@ type Argument struct {
 	// (string, number, bool, None, or a list, tuple or dict of them).
 	Value   any  `json:"value"`
 	Literal bool `json:"literal"`
-}
-
-// Severity tells errors, which block generation, from warnings.
-type Severity string
-
-const (
-	Error   Severity = "error"
-	Warning Severity = "warning"
-	// Note is for information that needs no action.
-	Note Severity = "note"
-)
-
-// ValidationError is one problem found in the repository.
-type ValidationError struct {
-	Code        string   `json:"code"`
-	Severity    Severity `json:"severity"`
-	Message     string   `json:"message"`
-	FilePath    string   `json:"file"`
-	Line        int      `json:"line"`
-	Column      int      `json:"column"`
-	Remediation string   `json:"remediation"`
-}
-
-// Pos returns the problem's position as path:line:col (path alone when the
-// line is unknown).
-func (e ValidationError) Pos() string {
-	switch {
-	case e.FilePath == "":
-		return "."
-	case e.Line == 0:
-		return e.FilePath
-	}
-	return fmt.Sprintf("%s:%d:%d", e.FilePath, e.Line, e.Column)
-}
-
-func (e ValidationError) Error() string {
-	return fmt.Sprintf("%s: %s: %s", e.Pos(), e.Code, e.Message)
-}
-
-// Format writes the problem as prefectgen prints it, like a compiler: the
-// position, the severity unless it is an error, the code and the message,
-// then the remediation on an indented line.
-func (e ValidationError) Format() string {
-	sev := ""
-	if e.Severity != Error && e.Severity != "" {
-		sev = string(e.Severity) + ": "
-	}
-	msg := strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(e.Message)
-	s := fmt.Sprintf("%s: %s%s: %s\n", e.Pos(), sev, e.Code, msg)
-	if e.Remediation != "" {
-		s += "    fix: " + e.Remediation + "\n"
-	}
-	return s
-}
-
-// ValidationResult holds every problem found, errors and warnings apart,
-// each sorted by position.
-type ValidationResult struct {
-	IsValid  bool              `json:"is_valid"`
-	Errors   []ValidationError `json:"errors"`
-	Warnings []ValidationError `json:"warnings"`
-}
-
-// Add records a problem.
-func (r *ValidationResult) Add(e ValidationError) {
-	if e.Severity == Warning || e.Severity == Note {
-		r.Warnings = append(r.Warnings, e)
-	} else {
-		e.Severity = Error
-		r.Errors = append(r.Errors, e)
-	}
-}
-
-// Merge adds every problem of o.
-func (r *ValidationResult) Merge(ps ...ValidationError) {
-	for _, p := range ps {
-		r.Add(p)
-	}
-}
-
-// Finish sorts and deduplicates the problems and sets IsValid.
-func (r *ValidationResult) Finish() { r.finish() }
-
-// All returns errors and warnings together, sorted by position.
-func (r *ValidationResult) All() []ValidationError {
-	all := slices.Concat(r.Errors, r.Warnings)
-	SortProblems(all)
-	return all
-}
-
-func (r *ValidationResult) finish() {
-	SortProblems(r.Errors)
-	SortProblems(r.Warnings)
-	r.Errors = slices.Compact(r.Errors)
-	r.Warnings = slices.Compact(r.Warnings)
-	if r.Errors == nil {
-		r.Errors = []ValidationError{}
-	}
-	if r.Warnings == nil {
-		r.Warnings = []ValidationError{}
-	}
-	r.IsValid = len(r.Errors) == 0
-}
-
-// SortProblems sorts problems by file, line, column, then code and
-// message, the order prefectgen prints them in.
-func SortProblems(ps []ValidationError) {
-	slices.SortStableFunc(ps, func(a, b ValidationError) int {
-		return cmp.Or(
-			cmp.Compare(a.FilePath, b.FilePath),
-			cmp.Compare(a.Line, b.Line),
-			cmp.Compare(a.Column, b.Column),
-			cmp.Compare(a.Code, b.Code),
-			cmp.Compare(a.Message, b.Message),
-		)
-	})
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"prefectgen/diag"
+
 	sitter "github.com/tree-sitter/go-tree-sitter"
 	python "github.com/tree-sitter/tree-sitter-python/bindings/go"
 )
@@ -27,7 +29,7 @@ type parsedFile struct {
 	rel      string
 	flows    []FlowMetadata
 	imports  []importRef
-	problems []ValidationError
+	problems []diag.ValidationError
 }
 
 // importRef is one imported module.
@@ -88,7 +90,7 @@ func (pp *pyParser) parse(rel string, src []byte) parsedFile {
 	out := parsedFile{rel: rel}
 	tree := pp.p.Parse(src, nil)
 	if tree == nil {
-		out.problems = append(out.problems, problem(CodeSyntax, rel, 1, 1, "the file could not be parsed"))
+		out.problems = append(out.problems, diag.New(diag.SyntaxError, diag.Pos{File: rel, Line: 1, Column: 1}, "the file could not be parsed"))
 		return out
 	}
 	defer tree.Close()
@@ -189,7 +191,7 @@ func pos(n sitter.Node) (int, int) {
 }
 
 func (s *fileScan) syntaxErrors(n sitter.Node) {
-	var errs []ValidationError
+	var errs []diag.ValidationError
 	var walk func(n sitter.Node)
 	walk = func(n sitter.Node) {
 		if len(errs) >= maxSyntaxErrors {
@@ -197,7 +199,7 @@ func (s *fileScan) syntaxErrors(n sitter.Node) {
 		}
 		if n.IsMissing() {
 			l, c := pos(n)
-			errs = append(errs, problem(CodeSyntax, s.out.rel, l, c, fmt.Sprintf("invalid syntax: missing %q", n.Kind())))
+			errs = append(errs, diag.New(diag.SyntaxError, diag.Pos{File: s.out.rel, Line: l, Column: c}, fmt.Sprintf("invalid syntax: missing %q", n.Kind())))
 			return
 		}
 		if n.IsError() {
@@ -210,7 +212,7 @@ func (s *fileScan) syntaxErrors(n sitter.Node) {
 				}
 			}
 			if len(errs) == 0 || errs[len(errs)-1].Line != l {
-				errs = append(errs, problem(CodeSyntax, s.out.rel, l, c, msg))
+				errs = append(errs, diag.New(diag.SyntaxError, diag.Pos{File: s.out.rel, Line: l, Column: c}, msg))
 			}
 			return
 		}
@@ -222,7 +224,7 @@ func (s *fileScan) syntaxErrors(n sitter.Node) {
 	}
 	walk(n)
 	if len(errs) == 0 { // HasError without an ERROR or MISSING node: report the root
-		errs = append(errs, problem(CodeSyntax, s.out.rel, 1, 1, "invalid syntax"))
+		errs = append(errs, diag.New(diag.SyntaxError, diag.Pos{File: s.out.rel, Line: 1, Column: 1}, "invalid syntax"))
 	}
 	s.out.problems = append(s.out.problems, errs...)
 }
@@ -483,7 +485,7 @@ func (s *fileScan) judge(c candidate) {
 }
 
 // flowProblem records a problem of the flow f.
-func (s *fileScan) flowProblem(f *FlowMetadata, p ValidationError) {
+func (s *fileScan) flowProblem(f *FlowMetadata, p diag.ValidationError) {
 	f.problems = append(f.problems, p)
 	s.out.problems = append(s.out.problems, p)
 }
@@ -524,15 +526,15 @@ func (s *fileScan) flow(c candidate, def sitter.Node, call *sitter.Node, static,
 	switch {
 	case c.main:
 		f.Deployable = false
-		s.flowProblem(&f, problem(CodeNestedFlow, rel, line, col,
+		s.flowProblem(&f, diag.New(diag.NestedFlow, diag.Pos{File: rel, Line: line, Column: col},
 			fmt.Sprintf("flow %q is defined under if __name__ == \"__main__\", which does not run when Prefect loads the file; it cannot be deployed", f.Name)))
 	case c.nested:
 		f.Deployable = false
-		s.flowProblem(&f, problem(CodeNestedFlow, rel, line, col,
+		s.flowProblem(&f, diag.New(diag.NestedFlow, diag.Pos{File: rel, Line: line, Column: col},
 			fmt.Sprintf("flow %q is defined inside a function and cannot be deployed", f.Name)))
 	case c.class != "" && !static && !classm:
 		f.Deployable = false
-		s.flowProblem(&f, problem(CodeInstanceMethod, rel, line, col,
+		s.flowProblem(&f, diag.New(diag.InstanceMethodFlow, diag.Pos{File: rel, Line: line, Column: col},
 			fmt.Sprintf("flow %q is an instance method of %s and cannot be deployed from an entrypoint", f.Name, c.class)))
 	}
 	if c.class != "" && !static && len(f.Parameters) > 0 {
@@ -551,14 +553,14 @@ func (s *fileScan) flow(c candidate, def sitter.Node, call *sitter.Node, static,
 	for _, k := range []string{"description", "version"} {
 		if a, ok := f.Decorator[k]; ok && !a.Literal {
 			l, c := line, col
-			s.flowProblem(&f, problem(CodeNonLiteralOption, rel, l, c,
+			s.flowProblem(&f, diag.New(diag.NonLiteralFlowOption, diag.Pos{File: rel, Line: l, Column: c},
 				fmt.Sprintf("%s= of flow %q is not a literal (%s)", k, f.Name, a.Text)))
 		}
 	}
 	if nameNode != nil {
 		if f.Name == "" || strings.ContainsAny(f.Name, bannedNameChars) {
 			l, c := pos(*nameNode)
-			s.flowProblem(&f, problem(CodeInvalidName, rel, l, c,
+			s.flowProblem(&f, diag.New(diag.InvalidFlowName, diag.Pos{File: rel, Line: l, Column: c},
 				fmt.Sprintf("flow name %q contains a character Prefect rejects (/ %% & > <) or is empty", f.Name)))
 		}
 	}
@@ -591,7 +593,7 @@ func (s *fileScan) decoratorArgs(f *FlowMetadata, call sitter.Node) *sitter.Node
 			str, isStr := val.(string)
 			if !ok || !isStr {
 				l, c := pos(*v)
-				s.flowProblem(f, problem(CodeNonLiteralName, s.out.rel, l, c,
+				s.flowProblem(f, diag.New(diag.NonLiteralFlowName, diag.Pos{File: s.out.rel, Line: l, Column: c},
 					fmt.Sprintf("the name of flow %s is not a string literal (%s)", f.FunctionName, s.text(*v))))
 				nameNode = nil
 				continue
@@ -601,7 +603,7 @@ func (s *fileScan) decoratorArgs(f *FlowMetadata, call sitter.Node) *sitter.Node
 		case "dictionary_splat":
 			if _, named := f.Decorator["name"]; !named {
 				l, c := pos(*a)
-				s.flowProblem(f, problem(CodeNonLiteralName, s.out.rel, l, c,
+				s.flowProblem(f, diag.New(diag.NonLiteralFlowName, diag.Pos{File: s.out.rel, Line: l, Column: c},
 					fmt.Sprintf("the name of flow %s may be set by %s, which is not a literal", f.FunctionName, s.text(*a))))
 				nameNode = nil
 			}

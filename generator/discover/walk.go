@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"prefectgen/diag"
 )
 
 // skipDirs are folders that never hold a repository's own flows.
@@ -30,7 +32,7 @@ type walker struct {
 	scope    string // --flows-dir relative to root, "" for all
 	emit     func(rel, abs string)
 	want     func(name string) bool // which files to emit; nil means *.py
-	problems []ValidationError
+	problems []diag.ValidationError
 	visited  map[dirID]string
 	pending  []pendingLink
 }
@@ -84,12 +86,12 @@ func (w *walker) unreadable(rel string, err error) {
 
 // unreadable is the problem of a file or folder that cannot be read. The
 // message leaves out the absolute path, which the position already names.
-func unreadable(rel string, err error) ValidationError {
+func unreadable(rel string, err error) diag.ValidationError {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
-	return problem(CodeUnreadable, rel, 0, 0, "cannot read: "+err.Error())
+	return diag.New(diag.UnreadableFile, diag.Pos{File: rel, Line: 0, Column: 0}, "cannot read: "+err.Error())
 }
 
 // dir walks folder abs (rel from the root) with the ignore rules in force
@@ -184,7 +186,7 @@ func (w *walker) symlinkDirOK(cabs, crel string) bool {
 	}
 	if prev, seen := w.visited[id]; seen {
 		if prev == "" || strings.HasPrefix(crel, prev+"/") {
-			w.problems = append(w.problems, problem(CodeSymlinkLoop, crel, 0, 0,
+			w.problems = append(w.problems, diag.New(diag.SymlinkLoop, diag.Pos{File: crel, Line: 0, Column: 0},
 				"symbolic link leads back to "+relOrDot(prev)+", which holds it; not followed"))
 		}
 		return false

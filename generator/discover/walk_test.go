@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"prefectgen/diag"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -130,7 +132,7 @@ def other_file():
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("flows (-want +got):\n%s", diff)
 	}
-	if len(res.Validation.Errors) == 0 || res.Validation.Errors[0].Code != CodeSyntax || res.Validation.Errors[0].Line < 7 {
+	if len(res.Validation.Errors) == 0 || res.Validation.Errors[0].Code != diag.SyntaxError || res.Validation.Errors[0].Line < 7 {
 		t.Errorf("want a syntax error at line 7 or later, got %v", res.Validation.Errors)
 	}
 }

@@ -1,0 +1,229 @@
+package diag
+
+import "slices"
+
+// Problem codes. They are stable: scripts, ignores and documentation refer
+// to them. Each constant is its code in CamelCase.
+const (
+	SyntaxError                = "SYNTAX_ERROR"
+	NotUTF8                    = "NOT_UTF8"
+	UnreadableFile             = "UNREADABLE_FILE"
+	SymlinkLoop                = "SYMLINK_LOOP"
+	NoFlows                    = "NO_FLOWS"
+	DuplicateFlowName          = "DUPLICATE_FLOW_NAME"
+	InvalidFlowName            = "INVALID_FLOW_NAME"
+	NonLiteralFlowName         = "NON_LITERAL_FLOW_NAME"
+	NonLiteralFlowOption       = "NON_LITERAL_FLOW_OPTION"
+	NestedFlow                 = "NESTED_FLOW"
+	InstanceMethodFlow         = "INSTANCE_METHOD_FLOW"
+	MissingDependency          = "MISSING_DEPENDENCY"
+	NoRequirements             = "NO_REQUIREMENTS"
+	ConflictingPins            = "CONFLICTING_PINS"
+	InvalidRequirement         = "INVALID_REQUIREMENT"
+	MissingRequirementsInclude = "MISSING_REQUIREMENTS_INCLUDE"
+	ConfigSyntax               = "CONFIG_SYNTAX"
+	ConfigNotUTF8              = "CONFIG_NOT_UTF8"
+	ConfigUnknownKey           = "CONFIG_UNKNOWN_KEY"
+	ConfigInvalidValue         = "CONFIG_INVALID_VALUE"
+	ConfigScheduleKind         = "CONFIG_SCHEDULE_KIND"
+	ConfigInvalidCron          = "CONFIG_INVALID_CRON"
+	ConfigInvalidRRule         = "CONFIG_INVALID_RRULE"
+	ConfigInvalidTimezone      = "CONFIG_INVALID_TIMEZONE"
+	ConfigInvalidAnchorDate    = "CONFIG_INVALID_ANCHOR_DATE"
+	ConfigInvalidURL           = "CONFIG_INVALID_URL"
+	ConfigInvalidQuantity      = "CONFIG_INVALID_QUANTITY"
+	ConfigInvalidName          = "CONFIG_INVALID_NAME"
+	ConfigSecretValue          = "CONFIG_SECRET_VALUE"
+	ConfigUnknownPlaceholder   = "CONFIG_UNKNOWN_PLACEHOLDER"
+	ConfigDuplicateSlug        = "CONFIG_DUPLICATE_SLUG"
+	ConfigLatestTag            = "CONFIG_LATEST_TAG"
+	ConfigUnknownEnvironment   = "CONFIG_UNKNOWN_ENVIRONMENT"
+	ConfigUnknownFlow          = "CONFIG_UNKNOWN_FLOW"
+	ConfigUnknownParameter     = "CONFIG_UNKNOWN_PARAMETER"
+	ConfigParameterNotApplied  = "CONFIG_PARAMETER_NOT_APPLIED"
+	ConfigParameterType        = "CONFIG_PARAMETER_TYPE"
+	ConfigMissingParameter     = "CONFIG_MISSING_PARAMETER"
+	ConfigNoWorkPool           = "CONFIG_NO_WORK_POOL"
+	ConfigTypeWithoutPool      = "CONFIG_TYPE_WITHOUT_POOL"
+	DockerfileSyntax           = "DOCKERFILE_SYNTAX"
+	DockerfileNoFrom           = "DOCKERFILE_NO_FROM"
+	DockerfileRunsAsRoot       = "DOCKERFILE_RUNS_AS_ROOT"
+	DockerfileWorkdir          = "DOCKERFILE_WORKDIR"
+	DockerfileCopiesEnvFile    = "DOCKERFILE_COPIES_ENV_FILE"
+	DockerfileOverridesCommand = "DOCKERFILE_OVERRIDES_COMMAND"
+	DockerfileLatestBase       = "DOCKERFILE_LATEST_BASE"
+	PrefectYAMLNameClash       = "PREFECT_YAML_NAME_CLASH"
+	TemplateError              = "TEMPLATE_ERROR"
+)
+
+// CodeInfo documents one problem code.
+type CodeInfo struct {
+	Code        string
+	Severity    Severity
+	Meaning     string
+	Remediation string
+}
+
+// codes is every problem code, in documentation order: flows and their
+// dependencies, configuration, then generation.
+var codes = []CodeInfo{
+	{SyntaxError, Error,
+		"A Python file does not parse. Flows elsewhere in the file and in other files are still found.",
+		"Fix the syntax at the reported position; `python -m py_compile FILE` shows the same error."},
+	{NotUTF8, Warning,
+		"A Python file is not valid UTF-8, so it was not scanned.",
+		"Save the file as UTF-8 (Python 3's default source encoding)."},
+	{UnreadableFile, Warning,
+		"A file or folder could not be read, so it was not scanned.",
+		"Fix its permissions, or list it in .gitignore or .prefectignore."},
+	{SymlinkLoop, Warning,
+		"A symbolic link leads back into a folder already being scanned; it was not followed.",
+		"Remove the link, or list it in .gitignore or .prefectignore."},
+	{NoFlows, Warning,
+		"No Prefect flow was found.",
+		"Decorate a function with @flow from prefect, or point --flows-dir at the folder that holds the flows."},
+	{DuplicateFlowName, Error,
+		"Two flows have the same Prefect name; Prefect would merge their deployments under one flow.",
+		"Give one of them a distinct name with @flow(name=\"...\")."},
+	{InvalidFlowName, Error,
+		"A flow name contains a character Prefect rejects (/ % & > <) or is empty.",
+		"Choose a name without / % & > < (letters, digits, '-' and '_' are safe)."},
+	{NonLiteralFlowName, Error,
+		"A flow's name= is not a string literal, so its Prefect name cannot be known without running the code.",
+		"Write the name as a plain string literal: @flow(name=\"my-flow\")."},
+	{NonLiteralFlowOption, Warning,
+		"A flow's description= or version= is not a literal; it cannot be shown or generated.",
+		"Use a plain string literal, or set description/version in deployment_config.yaml."},
+	{NestedFlow, Warning,
+		"A flow is defined inside a function, or under if __name__ == \"__main__\"; Prefect cannot load it from an entrypoint, so it is not deployed.",
+		"Move the flow to module level (or into a class) if it should be deployed."},
+	{InstanceMethodFlow, Warning,
+		"A flow is an instance method; Prefect cannot call it from an entrypoint without an instance.",
+		"Make it a @staticmethod or @classmethod, or a module-level function."},
+	{MissingDependency, Error,
+		"A flow imports a third-party module that none of its requirements files provides; the deployment would fail with ModuleNotFoundError.",
+		"Add the distribution to the flow's requirements.txt (the message names it), or remove the import."},
+	{NoRequirements, Warning,
+		"No requirements.txt was found in the flow's folder or any folder above it.",
+		"Add a requirements.txt next to the flow listing what it imports (at least prefect)."},
+	{ConflictingPins, Error,
+		"Two requirements files that are installed into one flow's environment pin the same distribution to different versions; pip would refuse to install them.",
+		"Pin the distribution to one version in every file, or pin it in one place only."},
+	{InvalidRequirement, Warning,
+		"A line of a requirements file could not be understood.",
+		"Write it as a PEP 508 requirement such as `name==1.2.3`, or an option pip knows."},
+	{MissingRequirementsInclude, Error,
+		"A requirements file includes (-r or -c) a file that does not exist.",
+		"Fix the path; it is relative to the including file."},
+	{ConfigSyntax, Error,
+		"A configuration file is not valid YAML.",
+		"Fix the YAML at the reported position (indentation, a missing colon, an unclosed quote)."},
+	{ConfigNotUTF8, Error,
+		"A configuration file is not valid UTF-8.",
+		"Save the file as UTF-8."},
+	{ConfigUnknownKey, Error,
+		"A key the schema does not know; Prefect would silently drop it, prefectgen refuses it.",
+		"Fix the spelling (the message suggests the nearest known key) or remove it; `prefectgen schema` lists every key."},
+	{ConfigInvalidValue, Error,
+		"A value of the wrong type or outside its allowed set.",
+		"Use a value of the type the message names; `prefectgen schema` shows the allowed values."},
+	{ConfigScheduleKind, Error,
+		"A schedule sets none, or more than one, of cron, interval and rrule.",
+		"Give each schedule exactly one of cron, interval (seconds) or rrule."},
+	{ConfigInvalidCron, Error,
+		"A cron expression Prefect would reject.",
+		"Write five fields (minute hour day-of-month month day-of-week), such as \"0 6 * * MON-FRI\"."},
+	{ConfigInvalidRRule, Error,
+		"An RFC 5545 recurrence rule Prefect would reject.",
+		"Start with FREQ=..., such as \"FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=9\"."},
+	{ConfigInvalidTimezone, Error,
+		"A time zone that is not in the IANA database.",
+		"Use an IANA name such as \"Europe/Amsterdam\" or \"UTC\"."},
+	{ConfigInvalidAnchorDate, Error,
+		"An interval's anchor_date that is not an ISO 8601 date-time.",
+		"Write it as \"2026-01-01T00:00:00\"."},
+	{ConfigInvalidURL, Error,
+		"A URL that is not an absolute http or https URL.",
+		"Write it as http(s)://host:port/api."},
+	{ConfigInvalidQuantity, Error,
+		"A memory or cpu quantity that Docker and Kubernetes would not read.",
+		"Write memory as 512Mi, 1Gi, 1G or 512m, and cpu as 0.5, 2 or 500m."},
+	{ConfigInvalidName, Error,
+		"A name with a character Prefect rejects (/ % & > <), or empty.",
+		"Use letters, digits, '-', '_' and '.'."},
+	{ConfigSecretValue, Error,
+		"A parameter or environment variable that looks like a secret has a literal value; it would be stored in plain text in prefect.yaml and on the server.",
+		"Reference a Prefect Secret block instead: \"{{ prefect.blocks.secret.NAME }}\"."},
+	{ConfigUnknownPlaceholder, Error,
+		"A {placeholder} in the configuration that prefectgen does not know.",
+		"Use one of {environment}, {environment.FIELD}, {type}, {flow.name}, {flow.flow_name}, {flow.function}, {flow.folder}, {flow.entrypoint}; Prefect's own {{ ... }} templates are kept as they are."},
+	{ConfigDuplicateSlug, Error,
+		"Two schedules of one deployment share a slug.",
+		"Give every schedule of a flow a distinct slug."},
+	{ConfigLatestTag, Warning,
+		"An image tagged latest: a redeploy does not pin what runs.",
+		"Use tag_strategy git-sha (the default) or a fixed version tag."},
+	{ConfigUnknownEnvironment, Error,
+		"A flow overrides an environment that is not defined.",
+		"Define the environment under environments:, or fix the name (the message suggests the nearest)."},
+	{ConfigUnknownFlow, Error,
+		"An entry of flows: names no discovered flow.",
+		"Use the flow's Prefect name or its folder name (the message suggests the nearest); `prefectgen discover` lists them."},
+	{ConfigUnknownParameter, Error,
+		"A configured parameter that the flow's signature does not accept; the run would fail.",
+		"Fix the name (the message suggests the nearest), or add the parameter to the flow (or **kwargs)."},
+	{ConfigParameterNotApplied, Note,
+		"An environment's default parameter that a flow does not accept is not applied to it.",
+		"Nothing to do, unless the flow should take that parameter."},
+	{ConfigParameterType, Error,
+		"A configured parameter's value is not of the flow's annotated type (str, int, float, bool); Prefect would refuse the deployment.",
+		"Write the value with the annotated type, such as 100 rather than \"100\", or change the annotation."},
+	{ConfigMissingParameter, Error,
+		"A required flow parameter (no default) has no configured value; every scheduled run would fail.",
+		"Give it a default in the flow, or a value under flows.<flow>.parameters."},
+	{ConfigNoWorkPool, Error,
+		"A deployment type is enabled for a flow, but the environment has no work pool for it.",
+		"Add environments.<env>.work_pools.<type>, or remove the type from flows.<flow>.types."},
+	{ConfigTypeWithoutPool, Warning,
+		"No deployment type has a work pool in an environment, so it gets no deployments.",
+		"Add work_pools to the environment."},
+	{DockerfileSyntax, Error,
+		"A hand-written Dockerfile that Docker cannot parse.",
+		"Fix the instruction at the reported line."},
+	{DockerfileNoFrom, Error,
+		"A hand-written Dockerfile with no FROM.",
+		"Start the build stage with FROM, such as a pinned prefecthq/prefect image."},
+	{DockerfileRunsAsRoot, Warning,
+		"A hand-written Dockerfile whose flows run as root.",
+		"Add a USER with an unprivileged user at the end of the final stage."},
+	{DockerfileWorkdir, Warning,
+		"The WORKDIR of a hand-written Dockerfile is not the environment's code_dir, where the deployment's pull step and PYTHONPATH point.",
+		"Set WORKDIR to code_dir, or set code_dir to the image's WORKDIR."},
+	{DockerfileCopiesEnvFile, Error,
+		"A hand-written Dockerfile copies .env files into the image; their secrets would ship with it.",
+		"Do not COPY .env files; pass settings as job variables or Prefect Secret blocks."},
+	{DockerfileOverridesCommand, Warning,
+		"A hand-written Dockerfile sets CMD or ENTRYPOINT; Prefect's workers supply the command and the base image's entrypoint must stay.",
+		"Remove CMD and ENTRYPOINT from the final stage."},
+	{DockerfileLatestBase, Warning,
+		"A Dockerfile's base image is not pinned to a version.",
+		"Pin the base image, such as prefecthq/prefect:3.9.1-python3.11."},
+	{PrefectYAMLNameClash, Error,
+		"A hand-written deployment in prefect.yaml has the name of one prefectgen generates for the same flow.",
+		"Rename the hand-written deployment, or remove it and configure it in deployment_config.yaml."},
+	{TemplateError, Error,
+		"A template override does not parse, or fails to render; nothing is generated.",
+		"Fix the template at the reported line; `prefectgen help generate` lists the templates and their hooks."},
+}
+
+// Codes returns every problem code, in documentation order.
+func Codes() []CodeInfo { return slices.Clone(codes) }
+
+// Lookup returns the documentation of a code.
+func Lookup(code string) (CodeInfo, bool) {
+	i := slices.IndexFunc(codes, func(c CodeInfo) bool { return c.Code == code })
+	if i < 0 {
+		return CodeInfo{}, false
+	}
+	return codes[i], true
+}
