@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"prefectgen/generator"
-	"prefectgen/generator/discover"
+	"prefectgen/model"
 )
 
 var envPlaceholder = regexp.MustCompile(`\{\{\s*\$([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
@@ -132,7 +131,7 @@ func normalizeJSON(v any) any {
 // Diff returns the fields in which the live deployment differs from the
 // desired one (with its {{ $VAR }} placeholders resolved), sorted; none
 // means unchanged.
-func Diff(d generator.DeploymentConfig, live *Deployment, vars map[string]string) []string {
+func Diff(d model.DeploymentConfig, live *Deployment, vars map[string]string) []string {
 	var out []string
 	add := func(field string, same bool) {
 		if !same {
@@ -159,8 +158,8 @@ func Diff(d generator.DeploymentConfig, live *Deployment, vars map[string]string
 	pull := []any{map[string]any{"prefect.deployments.steps.set_working_directory": map[string]any{"directory": d.CodeDir}}}
 	add("pull_steps", matches(pull, normalizeJSON(live.PullSteps)))
 	add("schedules", sameSchedules(d, live))
-	if d.Flow != nil {
-		add("parameter_schema", sameSignature(d.Flow, live.ParameterSchema))
+	if d.Signature != nil {
+		add("parameter_schema", sameSignature(d.Signature, live.ParameterSchema))
 	}
 	sort.Strings(out)
 	return out
@@ -187,7 +186,7 @@ func sameSet(a, b []string) bool {
 	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
-func sameSchedules(d generator.DeploymentConfig, live *Deployment) bool {
+func sameSchedules(d model.DeploymentConfig, live *Deployment) bool {
 	if len(d.Schedules) != len(live.Schedules) {
 		return false
 	}
@@ -286,11 +285,11 @@ func sameTime(want, got, tz string) bool {
 // parameter schema Prefect computed when it was deployed: the names and
 // which are required. A changed signature needs a redeploy even when the
 // configuration did not change.
-func sameSignature(f *discover.FlowMetadata, schema map[string]any) bool {
+func sameSignature(sig []model.Parameter, schema map[string]any) bool {
 	props, _ := schema["properties"].(map[string]any)
 	var want []string
 	var required []string
-	for _, p := range f.Parameters {
+	for _, p := range sig {
 		want = append(want, p.Name) // *args and **kwargs are properties too
 		if p.Required {
 			required = append(required, p.Name)

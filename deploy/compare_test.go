@@ -6,9 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"prefectgen/generator"
-	"prefectgen/generator/discover"
-	"prefectgen/schema"
+	"prefectgen/model"
 )
 
 // liveOf decodes a deployment as the API returns it.
@@ -38,21 +36,21 @@ const liveJSON = `{"id": "1", "name": "dev-python", "entrypoint": "flows/etl.py:
  "parameter_openapi_schema": {"properties": {"n": {}, "ratio": {}, "kwargs": {}}, "required": []},
  "global_concurrency_limit": {"limit": 2}}`
 
-func desired() generator.DeploymentConfig {
+func desired() model.DeploymentConfig {
 	interval := 900.0
 	limit := 2
-	return generator.DeploymentConfig{
+	return model.DeploymentConfig{
 		FlowName: "etl", DeploymentName: "dev-python", FullName: "etl/dev-python", Entrypoint: "flows/etl.py:etl",
 		WorkPool: "pool", JobVariables: map[string]any{"env": map[string]any{"A": "1"}, "image": "reg/etl:{{ $PREFECTGEN_IMAGE_TAG }}"},
 		Parameters: map[string]any{"n": int64(3), "ratio": 0.5, "kwargs": map[string]any{"team": "data"}},
 		Tags:       []string{"managed-by:prefectgen", "env:dev"}, Description: "Copy.",
 		EnforceParameterSchema: true, CodeDir: "/app", ConcurrencyLimit: &limit,
-		Schedules: []schema.Schedule{
+		Schedules: []model.Schedule{
 			{Cron: "0 6 * * *", Active: true, Slug: "a"},
 			{Interval: &interval, AnchorDate: "2026-01-01T00:00:00", Active: true, Slug: "b", Parameters: map[string]any{"n": int64(1)}},
 			{RRule: "FREQ=WEEKLY;BYDAY=MO", Slug: "c"},
 		},
-		Flow: &discover.FlowMetadata{Parameters: []discover.Parameter{{Name: "n", Kind: "positional_or_keyword"}, {Name: "ratio", Kind: "positional_or_keyword"}, {Name: "kwargs", Kind: "var_keyword"}}},
+		Signature: []model.Parameter{{Name: "n"}, {Name: "ratio"}, {Name: "kwargs"}},
 	}
 }
 
@@ -65,25 +63,25 @@ func TestDiff(t *testing.T) {
 	}
 	cases := []struct {
 		field string
-		edit  func(d *generator.DeploymentConfig)
+		edit  func(d *model.DeploymentConfig)
 	}{
-		{"work_pool", func(d *generator.DeploymentConfig) { d.WorkPool = "other" }},
-		{"work_queue", func(d *generator.DeploymentConfig) { d.WorkQueue = "q" }},
-		{"job_variables", func(d *generator.DeploymentConfig) { d.JobVariables["image"] = "reg/etl:other" }},
-		{"parameters", func(d *generator.DeploymentConfig) { d.Parameters["n"] = int64(4) }},
-		{"tags", func(d *generator.DeploymentConfig) { d.Tags = append(d.Tags, "x") }},
-		{"description", func(d *generator.DeploymentConfig) { d.Description = "" }},
-		{"version", func(d *generator.DeploymentConfig) { d.Version = "1.0" }},
-		{"paused", func(d *generator.DeploymentConfig) { d.Paused = true }},
-		{"concurrency_limit", func(d *generator.DeploymentConfig) { d.ConcurrencyLimit = nil }},
-		{"pull_steps", func(d *generator.DeploymentConfig) { d.CodeDir = "/srv" }},
-		{"schedules", func(d *generator.DeploymentConfig) { d.Schedules[0].Cron = "0 7 * * *" }},
-		{"schedules", func(d *generator.DeploymentConfig) { d.Schedules[0].Timezone = "Europe/Paris" }},
-		{"schedules", func(d *generator.DeploymentConfig) { d.Schedules = d.Schedules[:2] }},
-		{"schedules", func(d *generator.DeploymentConfig) { d.Schedules[1].Parameters = nil }},
-		{"schedules", func(d *generator.DeploymentConfig) { d.Schedules[2].RRule = "FREQ=DAILY" }},
-		{"parameter_schema", func(d *generator.DeploymentConfig) {
-			d.Flow.Parameters = append(d.Flow.Parameters, discover.Parameter{Name: "new", Required: true})
+		{"work_pool", func(d *model.DeploymentConfig) { d.WorkPool = "other" }},
+		{"work_queue", func(d *model.DeploymentConfig) { d.WorkQueue = "q" }},
+		{"job_variables", func(d *model.DeploymentConfig) { d.JobVariables["image"] = "reg/etl:other" }},
+		{"parameters", func(d *model.DeploymentConfig) { d.Parameters["n"] = int64(4) }},
+		{"tags", func(d *model.DeploymentConfig) { d.Tags = append(d.Tags, "x") }},
+		{"description", func(d *model.DeploymentConfig) { d.Description = "" }},
+		{"version", func(d *model.DeploymentConfig) { d.Version = "1.0" }},
+		{"paused", func(d *model.DeploymentConfig) { d.Paused = true }},
+		{"concurrency_limit", func(d *model.DeploymentConfig) { d.ConcurrencyLimit = nil }},
+		{"pull_steps", func(d *model.DeploymentConfig) { d.CodeDir = "/srv" }},
+		{"schedules", func(d *model.DeploymentConfig) { d.Schedules[0].Cron = "0 7 * * *" }},
+		{"schedules", func(d *model.DeploymentConfig) { d.Schedules[0].Timezone = "Europe/Paris" }},
+		{"schedules", func(d *model.DeploymentConfig) { d.Schedules = d.Schedules[:2] }},
+		{"schedules", func(d *model.DeploymentConfig) { d.Schedules[1].Parameters = nil }},
+		{"schedules", func(d *model.DeploymentConfig) { d.Schedules[2].RRule = "FREQ=DAILY" }},
+		{"parameter_schema", func(d *model.DeploymentConfig) {
+			d.Signature = append(d.Signature, model.Parameter{Name: "new", Required: true})
 		}},
 	}
 	for _, c := range cases {

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"sort"
 
-	"prefectgen/generator"
+	"prefectgen/model"
 )
 
 // Action kinds.
@@ -22,7 +22,7 @@ type Action struct {
 	// FullName is flow/deployment.
 	FullName string
 	// Desired is nil for a delete.
-	Desired *generator.DeploymentConfig
+	Desired *model.DeploymentConfig
 	// Live is nil for a create.
 	Live *Deployment
 	// Fields are what differs, for an update.
@@ -44,8 +44,8 @@ func (s Scope) hasFlow(name string) bool { return len(s.Flows) == 0 || slices.Co
 func (s Scope) hasType(t string) bool { return len(s.Types) == 0 || slices.Contains(s.Types, t) }
 
 // Filter returns the desired deployments in scope.
-func (s Scope) Filter(deps []generator.DeploymentConfig) []generator.DeploymentConfig {
-	var out []generator.DeploymentConfig
+func (s Scope) Filter(deps []model.DeploymentConfig) []model.DeploymentConfig {
+	var out []model.DeploymentConfig
 	for _, d := range deps {
 		if s.hasFlow(d.FlowName) && s.hasType(d.DeploymentType) {
 			out = append(out, d)
@@ -58,8 +58,8 @@ func (s Scope) Filter(deps []generator.DeploymentConfig) []generator.DeploymentC
 // in scope) with the server: every managed deployment of the environment
 // is read, with pagination. vars resolves {{ $VAR }} placeholders as the
 // deploy will.
-func MakePlan(ctx context.Context, c *Client, env string, desired []generator.DeploymentConfig, scope Scope, vars map[string]string) ([]Action, error) {
-	live, err := c.DeploymentsWithTags(ctx, generator.ManagedTag, "env:"+env)
+func MakePlan(ctx context.Context, c *Client, env string, desired []model.DeploymentConfig, scope Scope, vars map[string]string) ([]Action, error) {
+	live, err := c.DeploymentsWithTags(ctx, model.ManagedTag, "env:"+env)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"prefectgen/generator"
+	"prefectgen/model"
 )
 
 // Command is one run of an outside tool.
@@ -109,7 +109,7 @@ type Deployer struct {
 	// BatchSize bounds the deployments one prefect process applies.
 	BatchSize int
 	// Render writes a prefect.yaml holding exactly these deployments.
-	Render func([]generator.DeploymentConfig) ([]byte, error)
+	Render func([]model.DeploymentConfig) ([]byte, error)
 	// Vars are set for the tools and fill {{ $VAR }} placeholders.
 	Vars map[string]string
 	// UI is the Prefect UI's URL, for links.
@@ -256,7 +256,7 @@ func (d *Deployer) Images(ctx context.Context, actions []Action, verb string) ma
 // applied deployment is then read back from the server and compared with
 // what was intended.
 func (d *Deployer) Apply(ctx context.Context, actions []Action, skip map[string]string) []Result {
-	var todo []generator.DeploymentConfig
+	var todo []model.DeploymentConfig
 	var results []Result
 	var mu sync.Mutex
 	report := func(r Result) {
@@ -287,7 +287,7 @@ func (d *Deployer) Apply(ctx context.Context, actions []Action, skip map[string]
 	if d.BatchSize > 0 {
 		size = min(size, d.BatchSize)
 	}
-	batches := make(chan []generator.DeploymentConfig, len(todo)+1)
+	batches := make(chan []model.DeploymentConfig, len(todo)+1)
 	var pending sync.WaitGroup
 	for start := 0; start < len(todo); start += size {
 		pending.Add(1)
@@ -408,7 +408,7 @@ func (d *Deployer) Apply(ctx context.Context, actions []Action, skip map[string]
 // applyBatch runs one prefect deploy over a batch. It returns the
 // deployments applied, the index of the one that failed (-1 when none)
 // and why.
-func (d *Deployer) applyBatch(ctx context.Context, batch []generator.DeploymentConfig) (ok []string, failedAt int, reason string, took time.Duration) {
+func (d *Deployer) applyBatch(ctx context.Context, batch []model.DeploymentConfig) (ok []string, failedAt int, reason string, took time.Duration) {
 	content, err := d.Render(batch)
 	if err != nil {
 		return nil, 0, "rendering the deployment: " + err.Error(), 0
@@ -457,7 +457,7 @@ func (d *Deployer) applyBatch(ctx context.Context, batch []generator.DeploymentC
 // verify reads a deployment back and compares it with what was intended.
 // Prefect never clears schedules: when every schedule was removed, the
 // server's are deleted here.
-func (d *Deployer) verify(ctx context.Context, want generator.DeploymentConfig, live *Deployment, r *Result) error {
+func (d *Deployer) verify(ctx context.Context, want model.DeploymentConfig, live *Deployment, r *Result) error {
 	var err error
 	if live == nil {
 		if live, err = d.Client.DeploymentByName(ctx, want.FlowName, want.DeploymentName); err != nil {
@@ -483,7 +483,7 @@ func (d *Deployer) verify(ctx context.Context, want generator.DeploymentConfig, 
 
 // pruneSchedules deletes the server's schedules whose slug is not
 // wanted, which prefect deploy leaves in place.
-func (d *Deployer) pruneSchedules(ctx context.Context, want generator.DeploymentConfig, live *Deployment) error {
+func (d *Deployer) pruneSchedules(ctx context.Context, want model.DeploymentConfig, live *Deployment) error {
 	keep := map[string]bool{}
 	for _, s := range want.Schedules {
 		keep[s.Slug] = true
@@ -506,7 +506,7 @@ func (d *Deployer) Delete(ctx context.Context, actions []Action) []Result {
 		if a.Kind != Delete || a.Live == nil {
 			continue
 		}
-		if !slices.Contains(a.Live.Tags, generator.ManagedTag) {
+		if !slices.Contains(a.Live.Tags, model.ManagedTag) {
 			out = append(out, Result{FullName: a.FullName, Kind: "failed", Reason: "not managed by prefectgen; left alone"})
 			continue
 		}

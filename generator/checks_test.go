@@ -16,6 +16,7 @@ import (
 
 	"prefectgen/diag"
 	"prefectgen/generator/discover"
+	"prefectgen/model"
 	"prefectgen/schema"
 )
 
@@ -153,16 +154,16 @@ func TestRoundTrip(t *testing.T) {
 	for i := range 300 {
 		name := awkwardString(r)
 		f := &discover.FlowMetadata{Name: awkwardString(r), Entrypoint: "flows/x.py:" + awkwardString(r)}
-		d := DeploymentConfig{
+		d := model.DeploymentConfig{
 			FlowName: f.Name, DeploymentName: name, FullName: f.Name + "/" + name, Entrypoint: f.Entrypoint,
 			WorkPool: awkwardString(r), WorkQueue: awkwardString(r), Description: awkwardString(r), Version: awkwardString(r),
-			Tags:         []string{awkwardString(r), ManagedTag},
+			Tags:         []string{awkwardString(r), model.ManagedTag},
 			Parameters:   map[string]any{awkwardString(r): awkwardString(r), "n": int64(r.IntN(1000)), "f": r.Float64() * 1e6, "b": r.IntN(2) == 0, "nil": nil, "l": []any{awkwardString(r), int64(-1)}},
 			JobVariables: map[string]any{"env": map[string]any{awkwardString(r): awkwardString(r)}},
-			Schedules:    []schema.Schedule{{Cron: "0 6 * * *", Timezone: "UTC", Active: true, Slug: awkwardString(r), Parameters: map[string]any{awkwardString(r): awkwardString(r)}}},
-			CodeDir:      "/" + awkwardString(r), Flow: f,
+			Schedules:    []model.Schedule{{Cron: "0 6 * * *", Timezone: "UTC", Active: true, Slug: awkwardString(r), Parameters: map[string]any{awkwardString(r): awkwardString(r)}}},
+			CodeDir:      "/" + awkwardString(r),
 		}
-		data := prefectData{Sources: "x", PrefectVersion: "3.9.1", Deployments: views([]DeploymentConfig{d})}
+		data := prefectData{Sources: "x", PrefectVersion: "3.9.1", Deployments: views([]model.DeploymentConfig{d})}
 		out, err := tm.render("prefect.yaml.tmpl", data)
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)

@@ -8,11 +8,11 @@ import (
 
 	"prefectgen/diag"
 	"prefectgen/generator/discover"
-	"prefectgen/schema"
+	"prefectgen/model"
 )
 
 type docDeployment struct {
-	DeploymentConfig
+	model.DeploymentConfig
 	ScheduleText []string
 	MakeTarget   string
 }
@@ -59,7 +59,7 @@ func (g *gen) docs() error {
 		}
 		anchors[a]++
 		for _, d := range g.out.Deployments {
-			if d.Flow.Entrypoint != f.Entrypoint {
+			if d.Entrypoint != f.Entrypoint {
 				continue
 			}
 			dd := docDeployment{DeploymentConfig: d}
@@ -83,7 +83,7 @@ func (g *gen) docs() error {
 }
 
 // ScheduleWords describes a schedule in words, then as written.
-func ScheduleWords(s schema.Schedule) string {
+func ScheduleWords(s model.Schedule) string {
 	var words, written string
 	switch {
 	case s.Cron != "":

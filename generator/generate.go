@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"prefectgen/diag"
+	"prefectgen/generator/discover"
+	"prefectgen/model"
 	"prefectgen/schema"
 )
 
@@ -34,7 +36,7 @@ type Output struct {
 	// Problems found while generating (hand-written Dockerfiles).
 	Problems []diag.ValidationError
 	// Deployments are every deployment of every environment.
-	Deployments []DeploymentConfig
+	Deployments []model.DeploymentConfig
 }
 
 // GenerateOptions controls generation.
@@ -73,12 +75,12 @@ func projectTemplates(p *Project, opts GenerateOptions) (*Templates, error) {
 // PrefectFileRenderer returns a function that renders a prefect.yaml
 // holding exactly the given deployments, as the project's templates write
 // them: what prefectgen deploy hands to prefect deploy.
-func PrefectFileRenderer(p *Project, opts GenerateOptions) (func([]DeploymentConfig) ([]byte, error), error) {
+func PrefectFileRenderer(p *Project, opts GenerateOptions) (func([]model.DeploymentConfig) ([]byte, error), error) {
 	tm, err := projectTemplates(p, opts)
 	if err != nil {
 		return nil, err
 	}
-	return func(deps []DeploymentConfig) ([]byte, error) {
+	return func(deps []model.DeploymentConfig) ([]byte, error) {
 		data := prefectData{Sources: "prefectgen deploy", PrefectVersion: p.Config.Images.PrefectVersion, Deployments: views(deps)}
 		out, err := tm.render("prefect.yaml.tmpl", data)
 		if err != nil {
@@ -125,7 +127,10 @@ func Generate(p *Project, opts GenerateOptions) (*Output, error) {
 		}
 		return slices.Index(schema.Types, a.DeploymentType) < slices.Index(schema.Types, b.DeploymentType)
 	})
-	g := &gen{p: p, tm: tm, out: out}
+	g := &gen{p: p, tm: tm, out: out, flows: map[string]*discover.FlowMetadata{}}
+	for i := range m.Flows {
+		g.flows[m.Flows[i].Entrypoint] = &m.Flows[i]
+	}
 	steps := []func() error{g.dockerfiles, g.prefectYAML, g.makefile, g.docs}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -156,14 +161,21 @@ func (out *Output) failed(err error) (*Output, error) {
 }
 
 type gen struct {
-	p   *Project
-	tm  *Templates
-	out *Output
+	p *Project
+	// flows are the deployable flows by entrypoint.
+	flows map[string]*discover.FlowMetadata
+	tm    *Templates
+	out   *Output
 	// images maps a flow's entrypoint to the Dockerfile that builds it.
 	images map[string]string
 	// deployTargets maps a flow's entrypoint to its deploy target in
 	// prefect.mk (none for a name make cannot carry).
 	deployTargets map[string]string
+}
+
+// flow returns the flow a deployment deploys.
+func (g *gen) flow(d *model.DeploymentConfig) *discover.FlowMetadata {
+	return g.flows[d.Entrypoint]
 }
 
 func (g *gen) sources() string {
@@ -196,14 +208,14 @@ type dockerfileData struct {
 // the hand-written ones, and renders .dockerignore.
 func (g *gen) dockerfiles() error {
 	g.images = map[string]string{}
-	byFolder := map[string][]*DeploymentConfig{}
+	byFolder := map[string][]*model.DeploymentConfig{}
 	var folders []string
 	for i := range g.out.Deployments {
 		d := &g.out.Deployments[i]
 		if d.DeploymentType == schema.TypePython {
 			continue
 		}
-		f := d.Flow
+		f := g.flow(d)
 		if f.DockerfilePath != "" {
 			data, err := g.readFile(f.DockerfilePath)
 			if err == nil && !IsGenerated(data) {
@@ -230,11 +242,12 @@ func (g *gen) dockerfiles() error {
 		copies := map[string]bool{}
 		for _, d := range deps {
 			codeDirs[d.CodeDir] = true
-			g.images[d.Flow.Entrypoint] = rel
-			for _, r := range d.Flow.RequirementsFiles {
+			f := g.flow(d)
+			g.images[f.Entrypoint] = rel
+			for _, r := range f.RequirementsFiles {
 				reqs[r] = true
 			}
-			for _, lm := range d.Flow.LocalModules {
+			for _, lm := range f.LocalModules {
 				copies[copyPathFor(lm, folder)] = true
 			}
 		}
@@ -279,7 +292,7 @@ func (g *gen) dockerfiles() error {
 	}
 	for i := range g.out.Deployments {
 		d := &g.out.Deployments[i]
-		if df, ok := g.images[d.Flow.Entrypoint]; ok && d.DeploymentType != schema.TypePython {
+		if df, ok := g.images[d.Entrypoint]; ok && d.DeploymentType != schema.TypePython {
 			d.Dockerfile = df
 		}
 	}

@@ -13,57 +13,12 @@ import (
 
 	"prefectgen/diag"
 	"prefectgen/generator/discover"
+	"prefectgen/model"
 	"prefectgen/schema"
 )
 
-// ManagedTag marks every deployment prefectgen generates; plan, cleanup and
-// status only touch deployments that carry it.
-const ManagedTag = "managed-by:prefectgen"
-
-// ImageTagVariable is the environment variable that holds the image tag
-// when the tag strategy is git-sha: prefect.yaml refers to it as
-// "{{ $PREFECTGEN_IMAGE_TAG }}" and prefectgen deploy sets it.
-const ImageTagVariable = "PREFECTGEN_IMAGE_TAG"
-
 // WorkPoolTypes maps deployment types to Prefect work pool types.
 var WorkPoolTypes = map[string]string{schema.TypePython: "process", schema.TypeDocker: "docker", schema.TypeKubernetes: "kubernetes"}
-
-// DeploymentConfig is one deployment: a flow in one environment with one
-// deployment type, fully merged.
-type DeploymentConfig struct {
-	FlowName       string `json:"flow_name"`
-	DeploymentName string `json:"deployment_name"`
-	// FullName is flow/deployment, as Prefect names it.
-	FullName       string            `json:"full_name"`
-	Environment    string            `json:"environment"`
-	DeploymentType string            `json:"deployment_type"`
-	Entrypoint     string            `json:"entrypoint"`
-	WorkPool       string            `json:"work_pool"`
-	WorkPoolType   string            `json:"work_pool_type"`
-	WorkQueue      string            `json:"work_queue,omitempty"`
-	Schedules      []schema.Schedule `json:"schedules"`
-	Parameters     map[string]any    `json:"parameters"`
-	JobVariables   map[string]any    `json:"job_variables"`
-	Tags           []string          `json:"tags"`
-	Description    string            `json:"description"`
-	Version        string            `json:"version,omitempty"`
-	// ConcurrencyLimit is nil for no limit.
-	ConcurrencyLimit       *int   `json:"concurrency_limit"`
-	Paused                 bool   `json:"paused"`
-	EnforceParameterSchema bool   `json:"enforce_parameter_schema"`
-	CodeDir                string `json:"code_dir"`
-	// Image is the image of docker and kubernetes deployments, "" for
-	// python ones; Dockerfile builds it.
-	Image      string `json:"image,omitempty"`
-	Dockerfile string `json:"dockerfile,omitempty"`
-	// Registry is the environment's docker_registry: images are pushed
-	// there after they are built.
-	Registry      string `json:"registry,omitempty"`
-	PrefectAPIURL string `json:"prefect_api_url"`
-	UIURL         string `json:"ui_url"`
-
-	Flow *discover.FlowMetadata `json:"-"`
-}
 
 // ConfigurationManager merges the configuration with the flows.
 type ConfigurationManager struct {
@@ -150,12 +105,12 @@ func orderTypes(ts []string) []string {
 
 // Plan returns every deployment of one environment, sorted by flow and
 // deployment name, with the problems found while merging.
-func (m *ConfigurationManager) Plan(env string) ([]DeploymentConfig, []diag.ValidationError, error) {
+func (m *ConfigurationManager) Plan(env string) ([]model.DeploymentConfig, []diag.ValidationError, error) {
 	e, err := m.LoadEnvironmentConfig(env)
 	if err != nil {
 		return nil, nil, err
 	}
-	var out []DeploymentConfig
+	var out []model.DeploymentConfig
 	var probs []diag.ValidationError
 	for i := range m.Flows {
 		f := &m.Flows[i]
@@ -363,6 +318,15 @@ func (s signature) nest(dst map[string]any, k string, v any) {
 	dst[s.varKW] = kw
 }
 
+// signatureParams is a flow's signature as a deployment records it.
+func signatureParams(f *discover.FlowMetadata) []model.Parameter {
+	out := []model.Parameter{}
+	for _, p := range f.Parameters {
+		out = append(out, model.Parameter{Name: p.Name, Required: p.Required})
+	}
+	return out
+}
+
 func signatureOf(f *discover.FlowMetadata) signature {
 	var s signature
 	for _, p := range f.Parameters {
@@ -380,7 +344,7 @@ func signatureOf(f *discover.FlowMetadata) signature {
 
 // GenerateDeploymentConfig merges everything that applies to one flow in
 // one environment with one deployment type.
-func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string) (*DeploymentConfig, []diag.ValidationError) {
+func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string) (*model.DeploymentConfig, []diag.ValidationError) {
 	c := m.Config
 	var probs []diag.ValidationError
 	lookup := placeholders(f, e, typ)
@@ -426,7 +390,7 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 		return ""
 	}
 
-	d := &DeploymentConfig{
+	d := &model.DeploymentConfig{
 		FlowName:       f.Name,
 		Environment:    e.Name,
 		DeploymentType: typ,
@@ -435,7 +399,7 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 		CodeDir:        e.CodeDir,
 		PrefectAPIURL:  e.PrefectAPIURL,
 		UIURL:          uiURL(e),
-		Flow:           f,
+		Signature:      signatureParams(f),
 		Description:    f.Description,
 		Version:        f.Version,
 	}
@@ -515,7 +479,7 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 			tags = append(tags, s.Tags...)
 		}
 	}
-	tags = append(tags, ManagedTag, "env:"+e.Name, "type:"+typ)
+	tags = append(tags, model.ManagedTag, "env:"+e.Name, "type:"+typ)
 	d.Tags = uniqueStrings(tags)
 
 	// Parameters.
@@ -558,7 +522,7 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 	}
 
 	// Schedules.
-	var scheds []schema.Schedule
+	var scheds []model.Schedule
 	schedPath := flowPath
 	if ov != nil && ov.Schedules != nil {
 		scheds = ov.Schedules
@@ -566,7 +530,7 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 	} else if base != nil {
 		scheds = base.Schedules
 	}
-	d.Schedules = []schema.Schedule{}
+	d.Schedules = []model.Schedule{}
 	for i, s := range scheds {
 		s.Parameters = maps.Clone(s.Parameters)
 		if len(s.Parameters) > 0 {
@@ -644,7 +608,7 @@ func withRegistry(image, registry string) string {
 // baseJobVariables are a deployment's job variables before the
 // configuration's own: the code's location and, for images, the image,
 // its pull policy and the resource limits.
-func (m *ConfigurationManager) baseJobVariables(d *DeploymentConfig, f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string, pool *schema.WorkPoolConfig) map[string]any {
+func (m *ConfigurationManager) baseJobVariables(d *model.DeploymentConfig, f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string, pool *schema.WorkPoolConfig) map[string]any {
 	env := map[string]any{"PYTHONPATH": e.CodeDir}
 	for k, v := range e.Env {
 		env[k] = v
@@ -700,10 +664,10 @@ func (m *ConfigurationManager) imageRef(f *discover.FlowMetadata, e *schema.Envi
 	case "flow-version":
 		tag = f.Version
 		if tag == "" {
-			tag = "{{ $" + ImageTagVariable + " }}"
+			tag = "{{ $" + model.ImageTagVariable + " }}"
 		}
 	default:
-		tag = "{{ $" + ImageTagVariable + " }}"
+		tag = "{{ $" + model.ImageTagVariable + " }}"
 	}
 	return fmt.Sprint(name) + ":" + tag
 }
@@ -800,7 +764,7 @@ func (m *ConfigurationManager) ValidateConfiguration() []diag.ValidationError {
 		if err != nil {
 			continue
 		}
-		byName := map[string]DeploymentConfig{}
+		byName := map[string]model.DeploymentConfig{}
 		for _, d := range deps {
 			// Two flows with one name are reported as DUPLICATE_FLOW_NAME.
 			if prev, dup := byName[d.FullName]; dup && prev.Entrypoint == d.Entrypoint {

@@ -13,6 +13,7 @@ import (
 	yamlv3 "go.yaml.in/yaml/v3"
 
 	"prefectgen/diag"
+	"prefectgen/model"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
@@ -35,7 +36,7 @@ var (
 
 // deploymentView is what the "deployment" template renders.
 type deploymentView struct {
-	DeploymentConfig
+	model.DeploymentConfig
 	// ConcurrencyLimit is 0 for none.
 	ConcurrencyLimit int
 	ScheduleItems    []any
@@ -47,7 +48,7 @@ type prefectData struct {
 	Deployments    []deploymentView
 }
 
-func views(deps []DeploymentConfig) []deploymentView {
+func views(deps []model.DeploymentConfig) []deploymentView {
 	out := make([]deploymentView, len(deps))
 	for i, d := range deps {
 		v := deploymentView{DeploymentConfig: d, ScheduleItems: []any{}}
@@ -62,7 +63,7 @@ func views(deps []DeploymentConfig) []deploymentView {
 
 // scheduleItems writes a deployment's schedules in prefect.yaml's flat
 // form.
-func scheduleItems(d DeploymentConfig) []any {
+func scheduleItems(d model.DeploymentConfig) []any {
 	items := []any{}
 	for _, s := range d.Schedules {
 		m := map[string]any{"active": s.Active, "slug": s.Slug}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"prefectgen/diag"
+	"prefectgen/model"
 )
 
 // zoneinfo is Go's copy of the IANA time zone database, embedded so that
@@ -172,7 +173,7 @@ func (c *Config) checkSettings(base []string, s *Settings) []diag.ValidationErro
 	return out
 }
 
-func (c *Config) checkSchedule(p []string, sc Schedule) []diag.ValidationError {
+func (c *Config) checkSchedule(p []string, sc model.Schedule) []diag.ValidationError {
 	var out []diag.ValidationError
 	kinds := 0
 	if sc.Cron != "" {

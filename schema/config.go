@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"prefectgen/diag"
+	"prefectgen/model"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
@@ -156,18 +157,18 @@ type NamingConfig struct {
 
 // Settings are what a flow, or a flow in one environment, may set.
 type Settings struct {
-	Types                  []string       `json:"types"`
-	Schedules              []Schedule     `json:"schedules"`
-	Parameters             map[string]any `json:"parameters"`
-	Tags                   []string       `json:"tags"`
-	Description            *string        `json:"description"`
-	Version                *string        `json:"version"`
-	WorkPool               string         `json:"work_pool"`
-	WorkQueue              string         `json:"work_queue"`
-	JobVariables           map[string]any `json:"job_variables"`
-	ConcurrencyLimit       *int           `json:"concurrency_limit"`
-	Paused                 *bool          `json:"paused"`
-	EnforceParameterSchema *bool          `json:"enforce_parameter_schema"`
+	Types                  []string         `json:"types"`
+	Schedules              []model.Schedule `json:"schedules"`
+	Parameters             map[string]any   `json:"parameters"`
+	Tags                   []string         `json:"tags"`
+	Description            *string          `json:"description"`
+	Version                *string          `json:"version"`
+	WorkPool               string           `json:"work_pool"`
+	WorkQueue              string           `json:"work_queue"`
+	JobVariables           map[string]any   `json:"job_variables"`
+	ConcurrencyLimit       *int             `json:"concurrency_limit"`
+	Paused                 *bool            `json:"paused"`
+	EnforceParameterSchema *bool            `json:"enforce_parameter_schema"`
 }
 
 // FlowConfig is one entry of flows:.
@@ -191,19 +192,6 @@ func (f *FlowConfig) UnmarshalJSON(b []byte) error {
 	}
 	f.Environments = rest.Environments
 	return nil
-}
-
-// Schedule is one schedule of a deployment.
-type Schedule struct {
-	Cron       string         `json:"cron,omitempty"`
-	Interval   *float64       `json:"interval,omitempty"`
-	RRule      string         `json:"rrule,omitempty"`
-	AnchorDate string         `json:"anchor_date,omitempty"`
-	Timezone   string         `json:"timezone,omitempty"`
-	Active     bool           `json:"active"`
-	DayOr      *bool          `json:"day_or,omitempty"`
-	Parameters map[string]any `json:"parameters,omitempty"`
-	Slug       string         `json:"slug,omitempty"`
 }
 
 // Templates is flow_templates.yaml.

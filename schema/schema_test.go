@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"prefectgen/model"
+
 	"cuelang.org/go/cue"
 	goyaml "github.com/goccy/go-yaml"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -22,7 +24,7 @@ func TestGoTypesMatchSchema(t *testing.T) {
 		"#WorkPoolObject": reflect.TypeOf(WorkPoolConfig{}), "#ResourceLimits": reflect.TypeOf(ResourceLimits{}),
 		"#Images": reflect.TypeOf(ImagesConfig{}), "#Naming": reflect.TypeOf(NamingConfig{}),
 		"#Settings": reflect.TypeOf(Settings{}), "#Flow": reflect.TypeOf(FlowConfig{}),
-		"#Schedule": reflect.TypeOf(Schedule{}), "#Templates": reflect.TypeOf(Templates{}),
+		"#Schedule": reflect.TypeOf(model.Schedule{}), "#Templates": reflect.TypeOf(Templates{}),
 		"#Template": reflect.TypeOf(Template{}),
 	}
 	s := compiled()

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"prefectgen/model"
+
 	goyaml "github.com/goccy/go-yaml"
 	"github.com/spf13/pflag"
-
-	"prefectgen/generator"
 )
 
 type configOpts struct {
@@ -18,10 +18,10 @@ type configOpts struct {
 
 // effective is what config show prints.
 type effective struct {
-	Environment string                       `json:"environment"`
-	APIURL      string                       `json:"prefect_api_url"`
-	UIURL       string                       `json:"ui_url"`
-	Deployments []generator.DeploymentConfig `json:"deployments"`
+	Environment string                   `json:"environment"`
+	APIURL      string                   `json:"prefect_api_url"`
+	UIURL       string                   `json:"ui_url"`
+	Deployments []model.DeploymentConfig `json:"deployments"`
 }
 
 func init() {
@@ -75,7 +75,7 @@ has errors (they are printed as validate prints them).`,
 				return err
 			}
 			if deps == nil {
-				deps = []generator.DeploymentConfig{}
+				deps = []model.DeploymentConfig{}
 			}
 			out := effective{Environment: o.env, APIURL: envCfg.PrefectAPIURL, UIURL: deps0UI(deps, envCfg.PrefectAPIURL), Deployments: deps}
 			if o.json {
@@ -130,7 +130,7 @@ func plainNumbers(v any) any {
 	return v
 }
 
-func deps0UI(deps []generator.DeploymentConfig, api string) string {
+func deps0UI(deps []model.DeploymentConfig, api string) string {
 	if len(deps) > 0 {
 		return deps[0].UIURL
 	}

@@ -17,6 +17,7 @@ import (
 
 	"prefectgen/deploy"
 	"prefectgen/generator"
+	"prefectgen/model"
 	"prefectgen/schema"
 )
 
@@ -47,8 +48,8 @@ type session struct {
 	project *generator.Project
 	env     *schema.EnvironmentConfig
 	client  *deploy.Client
-	desired []generator.DeploymentConfig
-	all     []generator.DeploymentConfig
+	desired []model.DeploymentConfig
+	all     []model.DeploymentConfig
 	scope   deploy.Scope
 	vars    map[string]string
 	ui      string
@@ -124,11 +125,11 @@ func (s *serverFlags) open(e *env, root string) (*session, error) {
 // imageVars are the variables prefect.yaml's {{ $VAR }} placeholders
 // read: the image tag, from $PREFECTGEN_IMAGE_TAG or the git commit.
 func imageVars(root string) map[string]string {
-	tag := os.Getenv(generator.ImageTagVariable)
+	tag := os.Getenv(model.ImageTagVariable)
 	if tag == "" {
 		tag = gitRevision(root)
 	}
-	return map[string]string{generator.ImageTagVariable: tag}
+	return map[string]string{model.ImageTagVariable: tag}
 }
 
 // gitRevision is the repository's commit (12 characters, "-dirty" when
@@ -261,7 +262,7 @@ func runDeploy(e *env, opts any, args []string) error {
 	d := &deploy.Deployer{
 		Client: s.client, Root: root, Prefect: o.prefectPath(), Docker: o.docker,
 		Concurrency: o.concurrency, BatchSize: o.batchSize, Render: render, Vars: s.vars,
-		UI: s.ui, Revision: s.vars[generator.ImageTagVariable], DryRun: o.dryRun,
+		UI: s.ui, Revision: s.vars[model.ImageTagVariable], DryRun: o.dryRun,
 		Log: func(line string) { fmt.Fprintln(out, "  "+line) },
 	}
 	if err := checkPools(ctx, e, s, d, o.createPools); err != nil {
@@ -275,7 +276,7 @@ func runDeploy(e *env, opts any, args []string) error {
 	}
 	for i, a := range actions {
 		if a.Unmanaged && !o.force {
-			return fmt.Errorf("deployment %s exists on the server and was not made by prefectgen (no %s tag); rename it, or deploy with --force to take it over", a.FullName, generator.ManagedTag)
+			return fmt.Errorf("deployment %s exists on the server and was not made by prefectgen (no %s tag); rename it, or deploy with --force to take it over", a.FullName, model.ManagedTag)
 		}
 		if o.force && a.Kind == deploy.Unchanged {
 			actions[i].Kind = deploy.Update

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"prefectgen/deploy"
-	"prefectgen/generator"
+	"prefectgen/model"
 )
 
 type imagesOpts struct {
@@ -64,7 +64,7 @@ $PREFECTGEN_IMAGE_TAG. --dry-run prints the commands.`,
 				return nil
 			}
 			d := &deploy.Deployer{Root: s.root, Docker: o.docker, Concurrency: 1, Vars: s.vars,
-				Revision: s.vars[generator.ImageTagVariable], DryRun: o.dryRun,
+				Revision: s.vars[model.ImageTagVariable], DryRun: o.dryRun,
 				Log: func(l string) { fmt.Fprintln(e.stdout, "  "+l) }}
 			failed := d.Images(context.Background(), actions, verb)
 			var results []deploy.Result

@@ -1,0 +1,74 @@
+package model
+
+// ManagedTag marks every deployment prefectgen generates; plan, cleanup and
+// status only touch deployments that carry it.
+const ManagedTag = "managed-by:prefectgen"
+
+// ImageTagVariable is the environment variable that holds the image tag
+// when the tag strategy is git-sha: prefect.yaml refers to it as
+// "{{ $PREFECTGEN_IMAGE_TAG }}" and prefectgen deploy sets it.
+const ImageTagVariable = "PREFECTGEN_IMAGE_TAG"
+
+// EnvTag is the tag of an environment's deployments.
+func EnvTag(env string) string { return "env:" + env }
+
+// TypeTag is the tag of a deployment type's deployments.
+func TypeTag(typ string) string { return "type:" + typ }
+
+// Schedule is one schedule of a deployment.
+type Schedule struct {
+	Cron       string         `json:"cron,omitempty"`
+	Interval   *float64       `json:"interval,omitempty"`
+	RRule      string         `json:"rrule,omitempty"`
+	AnchorDate string         `json:"anchor_date,omitempty"`
+	Timezone   string         `json:"timezone,omitempty"`
+	Active     bool           `json:"active"`
+	DayOr      *bool          `json:"day_or,omitempty"`
+	Parameters map[string]any `json:"parameters,omitempty"`
+	Slug       string         `json:"slug,omitempty"`
+}
+
+// Parameter is one parameter of a flow's signature.
+type Parameter struct {
+	Name     string
+	Required bool
+}
+
+// DeploymentConfig is one deployment: a flow in one environment with one
+// deployment type, fully merged.
+type DeploymentConfig struct {
+	FlowName       string `json:"flow_name"`
+	DeploymentName string `json:"deployment_name"`
+	// FullName is flow/deployment, as Prefect names it.
+	FullName       string         `json:"full_name"`
+	Environment    string         `json:"environment"`
+	DeploymentType string         `json:"deployment_type"`
+	Entrypoint     string         `json:"entrypoint"`
+	WorkPool       string         `json:"work_pool"`
+	WorkPoolType   string         `json:"work_pool_type"`
+	WorkQueue      string         `json:"work_queue,omitempty"`
+	Schedules      []Schedule     `json:"schedules"`
+	Parameters     map[string]any `json:"parameters"`
+	JobVariables   map[string]any `json:"job_variables"`
+	Tags           []string       `json:"tags"`
+	Description    string         `json:"description"`
+	Version        string         `json:"version,omitempty"`
+	// ConcurrencyLimit is nil for no limit.
+	ConcurrencyLimit       *int   `json:"concurrency_limit"`
+	Paused                 bool   `json:"paused"`
+	EnforceParameterSchema bool   `json:"enforce_parameter_schema"`
+	CodeDir                string `json:"code_dir"`
+	// Image is the image of docker and kubernetes deployments, "" for
+	// python ones; Dockerfile builds it.
+	Image      string `json:"image,omitempty"`
+	Dockerfile string `json:"dockerfile,omitempty"`
+	// Registry is the environment's docker_registry: images are pushed
+	// there after they are built.
+	Registry      string `json:"registry,omitempty"`
+	PrefectAPIURL string `json:"prefect_api_url"`
+	UIURL         string `json:"ui_url"`
+
+	// Signature is the flow's parameters, as Prefect's parameter schema
+	// of the deployment will list them.
+	Signature []Parameter `json:"-"`
+}
