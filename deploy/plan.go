@@ -4,21 +4,30 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strings"
 
 	"prefectgen/model"
 )
 
-// Action kinds.
+// Kind is what a plan does with one deployment.
+type Kind string
+
 const (
-	Create    = "create"
-	Update    = "update"
-	Delete    = "delete"
-	Unchanged = "unchanged"
+	// Create: not on the server.
+	Create Kind = "create"
+	// Update: on the server, differing in Action.Fields.
+	Update Kind = "update"
+	// Same: on the server as generated.
+	Same Kind = "unchanged"
+	// Delete: made by prefectgen, no longer generated, deleted (--prune).
+	Delete Kind = "delete"
+	// Stale: made by prefectgen, no longer generated, left in place.
+	Stale Kind = "stale"
 )
 
 // Action is what the plan does with one deployment.
 type Action struct {
-	Kind string
+	Kind Kind
 	// FullName is flow/deployment.
 	FullName string
 	// Desired is nil for a delete.
@@ -31,6 +40,9 @@ type Action struct {
 	// without prefectgen's tag: someone else made it.
 	Unmanaged bool
 }
+
+// changes reports whether the action changes the server when applied.
+func (a Action) changes() bool { return a.Kind == Create || a.Kind == Update }
 
 // Scope limits a plan to some flows and types; deletes only touch
 // deployments in scope.
@@ -54,12 +66,12 @@ func (s Scope) Filter(deps []model.DeploymentConfig) []model.DeploymentConfig {
 	return out
 }
 
-// MakePlan compares the desired deployments of one environment (already
-// in scope) with the server: every managed deployment of the environment
-// is read, with pagination. vars resolves {{ $VAR }} placeholders as the
-// deploy will.
-func MakePlan(ctx context.Context, c *Client, env string, desired []model.DeploymentConfig, scope Scope, vars map[string]string) ([]Action, error) {
-	live, err := c.DeploymentsWithTags(ctx, model.ManagedTag, "env:"+env)
+// Plan compares the desired deployments of one environment (already in
+// scope) with the server: every managed deployment of the environment is
+// read, with pagination. Managed deployments that are no longer desired
+// are Stale. vars resolves {{ $VAR }} placeholders as the deploy will.
+func Plan(ctx context.Context, c *Client, env string, desired []model.DeploymentConfig, scope Scope, vars map[string]string) ([]Action, error) {
+	live, err := c.DeploymentsWithTags(ctx, model.ManagedTag, model.EnvTag(env))
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +112,7 @@ func MakePlan(ctx context.Context, c *Client, env string, desired []model.Deploy
 		if fields := Diff(*d, l, vars); len(fields) > 0 {
 			out = append(out, Action{Kind: Update, FullName: d.FullName, Desired: d, Live: l, Fields: fields})
 		} else {
-			out = append(out, Action{Kind: Unchanged, FullName: d.FullName, Desired: d, Live: l})
+			out = append(out, Action{Kind: Same, FullName: d.FullName, Desired: d, Live: l})
 		}
 	}
 	for i := range live {
@@ -108,7 +120,7 @@ func MakePlan(ctx context.Context, c *Client, env string, desired []model.Deploy
 		if seen[l.FullName()] || !scope.hasFlow(l.FlowName) || !scope.hasType(typeOf(l)) {
 			continue
 		}
-		out = append(out, Action{Kind: Delete, FullName: l.FullName(), Live: l})
+		out = append(out, Action{Kind: Stale, FullName: l.FullName(), Live: l})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].FullName < out[j].FullName })
 	return out, nil
@@ -117,18 +129,24 @@ func MakePlan(ctx context.Context, c *Client, env string, desired []model.Deploy
 // typeOf reads a managed deployment's type from its type: tag.
 func typeOf(d *Deployment) string {
 	for _, t := range d.Tags {
-		if len(t) > 5 && t[:5] == "type:" {
-			return t[5:]
+		if typ, ok := strings.CutPrefix(t, model.TypeTag("")); ok {
+			return typ
 		}
 	}
 	return ""
 }
 
-// Counts tallies a plan.
-func Counts(actions []Action) map[string]int {
-	m := map[string]int{}
+// Counts tallies a plan by kind.
+func Counts(actions []Action) map[Kind]int {
+	m := map[Kind]int{}
 	for _, a := range actions {
 		m[a.Kind]++
 	}
 	return m
+}
+
+// HasChanges reports whether applying the plan would change the server
+// (stale deployments count: prune would delete them).
+func HasChanges(actions []Action) bool {
+	return slices.ContainsFunc(actions, func(a Action) bool { return a.Kind != Same })
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 
@@ -24,13 +25,12 @@ type effective struct {
 	Deployments []model.DeploymentConfig `json:"deployments"`
 }
 
-func init() {
-	commands = append(commands, &command{
-		name:    "config",
-		args:    "show [PATH]",
-		short:   "show the effective configuration of every deployment of an environment",
-		maxArgs: 2,
-		long: `
+var configCmd = &command{
+	name:    "config",
+	args:    "show [PATH]",
+	short:   "show the effective configuration of every deployment of an environment",
+	maxArgs: 2,
+	long: `
 Config show prints the effective, fully merged configuration of every
 deployment (flow x deployment type) of one environment of the repository at
 PATH: what prefectgen would generate and deploy. The layers, later ones
@@ -41,62 +41,61 @@ environments.<env> override.
 
 The output is YAML, or JSON with --json. It exits 1 when the configuration
 has errors (they are printed as validate prints them).`,
-		flags: func(fs *pflag.FlagSet) any {
-			o := &configOpts{}
-			o.projectFlags.register(fs)
-			fs.StringVar(&o.env, "env", "", "the environment (required)")
-			fs.BoolVar(&o.json, "json", false, "print JSON instead of YAML")
-			return o
-		},
-		run: func(e *env, opts any, args []string) error {
-			o := opts.(*configOpts)
-			if len(args) == 0 || args[0] != "show" {
-				return usagef("config needs a subcommand: config show --env NAME [PATH]")
-			}
-			if o.env == "" {
-				return usagef("config show needs --env NAME")
-			}
-			root := pathArg(args[1:])
-			p, err := o.load(root)
-			if err != nil {
-				return err
-			}
-			if !p.Validation.IsValid {
-				printProblems(e.stderr, root, p.Validation.Errors)
-				return exitError{exitFailure}
-			}
-			m := p.Manager()
-			envCfg, err := m.LoadEnvironmentConfig(o.env)
-			if err != nil {
-				return err
-			}
-			deps, _, err := m.Plan(o.env)
-			if err != nil {
-				return err
-			}
-			if deps == nil {
-				deps = []model.DeploymentConfig{}
-			}
-			out := effective{Environment: o.env, APIURL: envCfg.PrefectAPIURL, UIURL: deps0UI(deps, envCfg.PrefectAPIURL), Deployments: deps}
-			if o.json {
-				return writeJSON(e.stdout, out)
-			}
-			for i := range out.Deployments {
-				d := &out.Deployments[i]
-				d.Parameters, _ = plainNumbers(d.Parameters).(map[string]any)
-				d.JobVariables, _ = plainNumbers(d.JobVariables).(map[string]any)
-				for j := range d.Schedules {
-					d.Schedules[j].Parameters, _ = plainNumbers(d.Schedules[j].Parameters).(map[string]any)
-				}
-			}
-			b, err := goyaml.MarshalWithOptions(out, goyaml.UseJSONMarshaler(), goyaml.UseLiteralStyleIfMultiline(true))
-			if err != nil {
-				return fmt.Errorf("writing YAML: %w", err)
-			}
-			_, err = e.stdout.Write(b)
+	flags: func(fs *pflag.FlagSet) any {
+		o := &configOpts{}
+		o.projectFlags.register(fs)
+		fs.StringVar(&o.env, "env", "", "the environment (required)")
+		fs.BoolVar(&o.json, "json", false, "print JSON instead of YAML")
+		return o
+	},
+	run: func(ctx context.Context, e *env, opts any, args []string) error {
+		o := opts.(*configOpts)
+		if len(args) == 0 || args[0] != "show" {
+			return usagef("config needs a subcommand: config show --env NAME [PATH]")
+		}
+		if o.env == "" {
+			return usagef("config show needs --env NAME")
+		}
+		root := pathArg(args[1:])
+		p, err := o.load(root)
+		if err != nil {
 			return err
-		},
-	})
+		}
+		if !p.Validation.IsValid {
+			printProblems(e.stderr, root, p.Validation.Errors)
+			return exitError{exitFailure}
+		}
+		m := p.Manager()
+		envCfg, err := m.LoadEnvironmentConfig(o.env)
+		if err != nil {
+			return err
+		}
+		deps, _, err := m.Plan(o.env)
+		if err != nil {
+			return err
+		}
+		if deps == nil {
+			deps = []model.DeploymentConfig{}
+		}
+		out := effective{Environment: o.env, APIURL: envCfg.PrefectAPIURL, UIURL: deps0UI(deps, envCfg.PrefectAPIURL), Deployments: deps}
+		if o.json {
+			return writeJSON(e.stdout, out)
+		}
+		for i := range out.Deployments {
+			d := &out.Deployments[i]
+			d.Parameters, _ = plainNumbers(d.Parameters).(map[string]any)
+			d.JobVariables, _ = plainNumbers(d.JobVariables).(map[string]any)
+			for j := range d.Schedules {
+				d.Schedules[j].Parameters, _ = plainNumbers(d.Schedules[j].Parameters).(map[string]any)
+			}
+		}
+		b, err := goyaml.MarshalWithOptions(out, goyaml.UseJSONMarshaler(), goyaml.UseLiteralStyleIfMultiline(true))
+		if err != nil {
+			return fmt.Errorf("writing YAML: %w", err)
+		}
+		_, err = e.stdout.Write(b)
+		return err
+	},
 }
 
 // plainNumbers turns the configuration's json.Numbers into int64 or

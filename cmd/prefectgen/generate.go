@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -19,13 +20,12 @@ type generateOpts struct {
 	templates string
 }
 
-func init() {
-	commands = append(commands, &command{
-		name:    "generate",
-		args:    "[PATH]",
-		short:   "write prefect.yaml, Dockerfiles, prefect.mk and docs/deployments.md",
-		maxArgs: 1,
-		long: `
+var generateCmd = &command{
+	name:    "generate",
+	args:    "[PATH]",
+	short:   "write prefect.yaml, Dockerfiles, prefect.mk and docs/deployments.md",
+	maxArgs: 1,
+	long: `
 Generate writes the deployment artifacts of the repository at PATH (default:
 the current folder), to be committed:
 
@@ -53,65 +53,60 @@ or --templates DIR: prefect.yaml.tmpl, deployments.tmpl, Dockerfile.tmpl,
 dockerignore.tmpl, prefect.mk.tmpl, deployments.md.tmpl and _helpers.tmpl;
 the blocks "deployment_extra", "dockerfile_after_requirements" and
 "dockerfile_end" are hooks for small additions.`,
-		flags: func(fs *pflag.FlagSet) any {
-			o := &generateOpts{}
-			o.projectFlags.register(fs)
-			fs.BoolVar(&o.check, "check", false, "change nothing; exit 1 if any generated file would change")
-			fs.StringVar(&o.templates, "templates", "", "folder of template overrides, relative to the current folder (default: templates_dir of the configuration, relative to PATH)")
-			return o
-		},
-		run: func(e *env, opts any, args []string) error {
-			o := opts.(*generateOpts)
-			root := pathArg(args)
-			p, err := o.load(root)
+	flags: func(fs *pflag.FlagSet) any {
+		o := &generateOpts{}
+		o.projectFlags.register(fs)
+		fs.BoolVar(&o.check, "check", false, "change nothing; exit 1 if any generated file would change")
+		fs.StringVar(&o.templates, "templates", "", "folder of template overrides, relative to the current folder (default: templates_dir of the configuration, relative to PATH)")
+		return o
+	},
+	run: func(ctx context.Context, e *env, opts any, args []string) error {
+		o := opts.(*generateOpts)
+		root := pathArg(args)
+		p, err := o.load(root)
+		if err != nil {
+			return err
+		}
+		if !p.Validation.IsValid {
+			printProblems(e.stderr, root, p.Validation.All())
+			fmt.Fprintf(e.stderr, "prefectgen: nothing generated: fix the errors above (prefectgen validate %s)\n", root)
+			return exitError{exitFailure}
+		}
+		gopts := generator.GenerateOptions{}
+		if o.templates != "" { // relative to the working folder, as every path given on the command line
+			abs, err := filepath.Abs(o.templates)
 			if err != nil {
 				return err
 			}
-			if !p.Validation.IsValid {
-				printProblems(e.stderr, root, p.Validation.All())
-				fmt.Fprintf(e.stderr, "prefectgen: nothing generated: fix the errors above (prefectgen validate %s)\n", root)
-				return exitError{exitFailure}
-			}
-			gopts := generator.GenerateOptions{}
-			if o.templates != "" { // relative to the working folder, as every path given on the command line
-				abs, err := filepath.Abs(o.templates)
-				if err != nil {
-					return err
+			// Problems name files relative to the repository.
+			name := o.templates
+			if absRoot, err := filepath.Abs(root); err == nil {
+				if rel, err := filepath.Rel(absRoot, abs); err == nil {
+					name = rel
 				}
-				// Problems name files relative to the repository.
-				name := o.templates
-				if absRoot, err := filepath.Abs(root); err == nil {
-					if rel, err := filepath.Rel(absRoot, abs); err == nil {
-						name = rel
-					}
-				}
-				gopts = generator.GenerateOptions{TemplatesDir: abs, TemplatesName: name}
 			}
-			out, err := generator.Generate(p, gopts)
-			if out != nil {
-				printProblems(e.stderr, root, out.Problems)
-			}
-			if errors.Is(err, generator.ErrProblems) {
-				fmt.Fprintln(e.stderr, "prefectgen: nothing generated: fix the errors above")
-				return exitError{exitFailure}
-			}
-			if err != nil {
-				return err
-			}
-			changes, err := generator.Changes(root, out.Files)
-			if err != nil {
-				return err
-			}
-			if o.check {
-				return reportDrift(e, root, changes)
-			}
-			return applyChanges(e, root, out, changes)
-		},
-	})
-}
-
-func display(root, rel string) string {
-	return filepath.ToSlash(filepath.Join(root, filepath.FromSlash(rel)))
+			gopts = generator.GenerateOptions{TemplatesDir: abs, TemplatesName: name}
+		}
+		out, err := generator.Generate(p, gopts)
+		if out != nil {
+			printProblems(e.stderr, root, out.Problems)
+		}
+		if errors.Is(err, generator.ErrProblems) {
+			fmt.Fprintln(e.stderr, "prefectgen: nothing generated: fix the errors above")
+			return exitError{exitFailure}
+		}
+		if err != nil {
+			return err
+		}
+		changes, err := generator.Changes(root, out.Files)
+		if err != nil {
+			return err
+		}
+		if o.check {
+			return reportDrift(e, root, changes)
+		}
+		return applyChanges(e, root, out, changes)
+	},
 }
 
 func reportDrift(e *env, root string, changes []generator.Change) error {

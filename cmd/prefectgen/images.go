@@ -17,13 +17,12 @@ type imagesOpts struct {
 	dryRun bool
 }
 
-func init() {
-	commands = append(commands, &command{
-		name:    "images",
-		args:    "build|push|pull [PATH]",
-		short:   "build, push or pull the flow images of an environment",
-		maxArgs: 2,
-		long: `
+var imagesCmd = &command{
+	name:    "images",
+	args:    "build|push|pull [PATH]",
+	short:   "build, push or pull the flow images of an environment",
+	maxArgs: 2,
+	long: `
 Images builds, pushes or pulls the images of one environment's docker and
 kubernetes deployments with the docker tool, each image once:
 
@@ -35,49 +34,44 @@ kubernetes deployments with the docker tool, each image once:
 
 The image tag placeholder {{ $PREFECTGEN_IMAGE_TAG }} is the git commit, or
 $PREFECTGEN_IMAGE_TAG. --dry-run prints the commands.`,
-		flags: func(fs *pflag.FlagSet) any {
-			o := &imagesOpts{}
-			o.serverFlags.register(fs, true)
-			fs.StringVar(&o.docker, "docker", "docker", "the docker executable")
-			fs.BoolVar(&o.dryRun, "dry-run", false, "print the commands, run nothing")
-			return o
-		},
-		run: func(e *env, opts any, args []string) error {
-			o := opts.(*imagesOpts)
-			if len(args) == 0 || (args[0] != "build" && args[0] != "push" && args[0] != "pull") {
-				return usagef("images needs build, push or pull")
+	flags: func(fs *pflag.FlagSet) any {
+		o := &imagesOpts{}
+		o.serverFlags.register(fs, true)
+		fs.StringVar(&o.docker, "docker", "docker", "the docker executable")
+		fs.BoolVar(&o.dryRun, "dry-run", false, "print the commands, run nothing")
+		return o
+	},
+	run: func(ctx context.Context, e *env, opts any, args []string) error {
+		o := opts.(*imagesOpts)
+		if len(args) == 0 || (args[0] != "build" && args[0] != "push" && args[0] != "pull") {
+			return usagef("images needs build, push or pull")
+		}
+		verb := args[0]
+		s, err := o.open(e, pathArg(args[1:]))
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		var deps []model.DeploymentConfig
+		for _, d := range s.desired {
+			if d.Image != "" {
+				deps = append(deps, d)
 			}
-			verb := args[0]
-			s, err := o.open(e, pathArg(args[1:]))
-			if err != nil {
-				return err
-			}
-			start := time.Now()
-			var actions []deploy.Action
-			for i := range s.desired {
-				if s.desired[i].Image != "" {
-					actions = append(actions, deploy.Action{Kind: deploy.Create, FullName: s.desired[i].FullName, Desired: &s.desired[i]})
-				}
-			}
-			if len(actions) == 0 {
-				fmt.Fprintf(e.stdout, "no docker or kubernetes deployments in %s\n", s.env.Name)
-				return nil
-			}
-			d := &deploy.Deployer{Root: s.root, Docker: o.docker, Concurrency: 1, Vars: s.vars,
-				Revision: s.vars[model.ImageTagVariable], DryRun: o.dryRun,
-				Log: func(l string) { fmt.Fprintln(e.stdout, "  "+l) }}
-			failed := d.Images(context.Background(), actions, verb)
-			var results []deploy.Result
-			for _, a := range actions {
-				if r, bad := failed[a.FullName]; bad {
-					results = append(results, deploy.Result{FullName: a.FullName, Kind: "failed", Reason: r})
-				}
-			}
-			if len(results) > 0 {
-				return summarize(e, results, time.Since(start), o.dryRun)
-			}
-			fmt.Fprintf(e.stdout, "images %s: done (%.1fs)\n", verb, time.Since(start).Seconds())
+		}
+		if len(deps) == 0 {
+			fmt.Fprintf(e.stdout, "no docker or kubernetes deployments in %s\n", s.env.Name)
 			return nil
-		},
-	})
+		}
+		failed := deploy.Images(ctx, deps, verb, deploy.Options{Root: s.root, Docker: o.docker, Concurrency: 1, Vars: s.vars,
+			Revision: s.vars[model.ImageTagVariable], DryRun: o.dryRun,
+			Log: func(l string) { fmt.Fprintln(e.stdout, "  "+l) }})
+		if len(failed) > 0 {
+			return printResults(e, failed, time.Since(start), o.dryRun)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "images %s: done (%.1fs)\n", verb, time.Since(start).Seconds())
+		return nil
+	},
 }

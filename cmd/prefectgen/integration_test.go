@@ -22,7 +22,7 @@ import (
 func cli(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(args, nil, &stdout, &stderr)
+	code := run(context.Background(), args, nil, &stdout, &stderr)
 	return stdout.String(), stderr.String(), code
 }
 

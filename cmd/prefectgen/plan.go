@@ -13,13 +13,12 @@ type planOpts struct {
 	detailed bool
 }
 
-func init() {
-	commands = append(commands, &command{
-		name:    "plan",
-		args:    "[PATH]",
-		short:   "show what deploy would change on an environment's server",
-		maxArgs: 1,
-		long: `
+var planCmd = &command{
+	name:    "plan",
+	args:    "[PATH]",
+	short:   "show what deploy would change on an environment's server",
+	maxArgs: 1,
+	long: `
 Plan compares the generated deployments of one environment with its Prefect
 server, read through the REST API (every page), and prints per deployment:
 
@@ -37,32 +36,34 @@ prefectgen's tag are listed for deletion.
 
 With --detailed-exitcode it exits 2 when there are changes, 0 when there are
 none and 1 on error.`,
-		flags: func(fs *pflag.FlagSet) any {
-			o := &planOpts{}
-			o.serverFlags.register(fs, true)
-			fs.BoolVar(&o.detailed, "detailed-exitcode", false, "exit 2 when there are changes")
-			return o
-		},
-		run: func(e *env, opts any, args []string) error {
-			o := opts.(*planOpts)
-			s, err := o.open(e, pathArg(args))
-			if err != nil {
-				return err
+	flags: func(fs *pflag.FlagSet) any {
+		o := &planOpts{}
+		o.serverFlags.register(fs, true)
+		fs.BoolVar(&o.detailed, "detailed-exitcode", false, "exit 2 when there are changes")
+		return o
+	},
+	run: func(ctx context.Context, e *env, opts any, args []string) error {
+		o := opts.(*planOpts)
+		s, err := o.open(e, pathArg(args))
+		if err != nil {
+			return err
+		}
+		if err := s.client.Health(ctx); err != nil {
+			return err
+		}
+		actions, err := deploy.Plan(ctx, s.client, s.env.Name, s.desired, s.scope, s.vars)
+		if err != nil {
+			return err
+		}
+		for i := range actions {
+			if actions[i].Kind == deploy.Stale {
+				actions[i].Kind = deploy.Delete // what clean, or deploy --prune, does
 			}
-			ctx := context.Background()
-			if err := s.client.Health(ctx); err != nil {
-				return err
-			}
-			actions, err := deploy.MakePlan(ctx, s.client, s.env.Name, s.desired, s.scope, s.vars)
-			if err != nil {
-				return err
-			}
-			printPlan(e.stdout, actions)
-			c := deploy.Counts(actions)
-			if o.detailed && c[deploy.Create]+c[deploy.Update]+c[deploy.Delete] > 0 {
-				return exitError{2}
-			}
-			return nil
-		},
-	})
+		}
+		printPlan(e.stdout, actions)
+		if o.detailed && deploy.HasChanges(actions) {
+			return exitError{2}
+		}
+		return nil
+	},
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/pflag"
@@ -11,13 +12,12 @@ type validateOpts struct {
 	json bool
 }
 
-func init() {
-	commands = append(commands, &command{
-		name:    "validate",
-		args:    "[PATH]",
-		short:   "check flows, dependencies and configuration, like a compiler",
-		maxArgs: 1,
-		long: `
+var validateCmd = &command{
+	name:    "validate",
+	args:    "[PATH]",
+	short:   "check flows, dependencies and configuration, like a compiler",
+	maxArgs: 1,
+	long: `
 Validate checks the repository at PATH (default: the current folder): its
 Prefect flows and their dependencies, deployment_config.yaml and
 flow_templates.yaml against prefectgen's schema, and the configuration against
@@ -34,32 +34,31 @@ folder. Every code, its meaning and its remediation are listed in
 prefectgen's README.
 
 Validate exits 1 when there is an error, 0 when there are only warnings.`,
-		flags: func(fs *pflag.FlagSet) any {
-			o := &validateOpts{}
-			o.projectFlags.register(fs)
-			fs.BoolVar(&o.json, "json", false, "print the problems as JSON ({is_valid, errors, warnings})")
-			return o
-		},
-		run: func(e *env, opts any, args []string) error {
-			o := opts.(*validateOpts)
-			root := pathArg(args)
-			p, err := o.load(root)
-			if err != nil {
+	flags: func(fs *pflag.FlagSet) any {
+		o := &validateOpts{}
+		o.projectFlags.register(fs)
+		fs.BoolVar(&o.json, "json", false, "print the problems as JSON ({is_valid, errors, warnings})")
+		return o
+	},
+	run: func(ctx context.Context, e *env, opts any, args []string) error {
+		o := opts.(*validateOpts)
+		root := pathArg(args)
+		p, err := o.load(root)
+		if err != nil {
+			return err
+		}
+		v := p.Validation
+		if o.json {
+			if err := writeJSON(e.stdout, v); err != nil {
 				return err
 			}
-			v := p.Validation
-			if o.json {
-				if err := writeJSON(e.stdout, v); err != nil {
-					return err
-				}
-			} else {
-				printProblems(e.stderr, root, v.All())
-				fmt.Fprintf(e.stdout, "%s, %s, %s\n", plural(len(p.Discovery.Flows), "flow"), plural(len(v.Errors), "error"), plural(len(v.Warnings), "warning"))
-			}
-			if !v.IsValid {
-				return exitError{exitFailure}
-			}
-			return nil
-		},
-	})
+		} else {
+			printProblems(e.stderr, root, v.All())
+			fmt.Fprintf(e.stdout, "%s, %s, %s\n", plural(len(p.Discovery.Flows), "flow"), plural(len(v.Errors), "error"), plural(len(v.Warnings), "warning"))
+		}
+		if !v.IsValid {
+			return exitError{exitFailure}
+		}
+		return nil
+	},
 }

@@ -1,11 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"runtime/debug"
-	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -16,10 +15,9 @@ const (
 	exitOK      = 0
 	exitFailure = 1
 	exitUsage   = 2
+	// exitInterrupted is the shell's code for a process ended by SIGINT.
+	exitInterrupted = 130
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = ""
 
 // env is what a command may touch of the outside world.
 type env struct {
@@ -34,7 +32,7 @@ type command struct {
 	short   string // one line for the command list
 	long    string // the help text
 	flags   func(fs *pflag.FlagSet) any
-	run     func(e *env, opts any, args []string) error
+	run     func(ctx context.Context, e *env, opts any, args []string) error
 	maxArgs int
 }
 
@@ -50,32 +48,25 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-var commands []*command
-
-// commandOrder is the order of the command list in the usage.
-var commandOrder = []string{"init", "discover", "validate", "config", "schema", "generate", "plan", "deploy", "status", "clean", "version"}
-
-func sortedCommands() []*command {
-	out := slices.Clone(commands)
-	rank := func(c *command) int {
-		if i := slices.Index(commandOrder, c.name); i >= 0 {
-			return i
-		}
-		return len(commandOrder)
-	}
-	slices.SortStableFunc(out, func(a, b *command) int { return rank(a) - rank(b) })
-	return out
+// commands are prefectgen's commands, in the order help lists them: the
+// order a team meets them in.
+func commands() []*command {
+	return []*command{initCmd, discoverCmd, validateCmd, configCmd, schemaCmd, generateCmd,
+		planCmd, deployCmd, statusCmd, cleanCmd, imagesCmd, versionCmd}
 }
 
 func lookup(name string) *command {
-	i := slices.IndexFunc(commands, func(c *command) bool { return c.name == name })
-	if i < 0 {
-		return nil
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
 	}
-	return commands[i]
+	return nil
 }
 
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// run runs prefectgen with args and returns the exit code. ctx ends when
+// the user interrupts prefectgen.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		usage(stderr)
@@ -118,7 +109,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if fs.NArg() > c.maxArgs {
 		return report(e, c.name, usagef("too many arguments: %s", strings.Join(fs.Args()[c.maxArgs:], " ")))
 	}
-	return report(e, c.name, c.run(e, opts, fs.Args()))
+	return report(e, c.name, c.run(ctx, e, opts, fs.Args()))
 }
 
 // report prints err, the one place errors are printed, and returns the
@@ -130,6 +121,10 @@ func report(e *env, cmd string, err error) int {
 	var ee exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(e.stderr, "prefectgen: interrupted")
+		return exitInterrupted
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
@@ -156,7 +151,7 @@ Usage:
 Commands:
 
 `)
-	for _, c := range sortedCommands() {
+	for _, c := range commands() {
 		fmt.Fprintf(w, "\t%-10s %s\n", c.name, c.short)
 	}
 	fmt.Fprint(w, `
@@ -213,26 +208,4 @@ func flagUsages(fs *pflag.FlagSet) string {
 		fmt.Fprintf(&b, "  %-*s   %s\n", width, r[0], r[1])
 	}
 	return b.String()
-}
-
-func init() {
-	commands = append(commands, &command{
-		name:  "version",
-		short: "print prefectgen's version",
-		long:  "Version prints the version of prefectgen.",
-		run: func(e *env, _ any, _ []string) error {
-			fmt.Fprintf(e.stdout, "prefectgen %s\n", buildVersion())
-			return nil
-		},
-	})
-}
-
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"prefectgen/deploy"
+	"prefectgen/generator"
+	"prefectgen/model"
+	"prefectgen/schema"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// projectFlags are the flags of every command that loads a repository.
+type projectFlags struct {
+	config   string
+	flowsDir string
+}
+
+func (p *projectFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&p.config, "config", "", "configuration file (default: deployment_config.yaml at PATH)")
+	fs.StringVar(&p.flowsDir, "flows-dir", "", "scan only this folder for flows (relative to PATH)")
+}
+
+func (p *projectFlags) load(root string) (*generator.Project, error) {
+	return generator.Load(root, generator.LoadOptions{ConfigPath: p.config, FlowsDir: p.flowsDir})
+}
+
+// serverFlags are the flags of every command that talks to a server.
+type serverFlags struct {
+	projectFlags
+	env     string
+	apiURL  string
+	types   []string
+	flows   []string
+	prefect string
+}
+
+func (s *serverFlags) register(fs *pflag.FlagSet, withScope bool) {
+	s.projectFlags.register(fs)
+	fs.StringVar(&s.env, "env", "", "the environment (required)")
+	fs.StringVar(&s.apiURL, "api-url", "", "use this Prefect API instead of the environment's prefect_api_url")
+	if withScope {
+		fs.StringArrayVar(&s.types, "type", nil, "only this deployment type: python, docker, kubernetes or all (repeatable)")
+		fs.StringArrayVar(&s.flows, "flow", nil, "only this flow, by Prefect name (repeatable)")
+	}
+	fs.StringVar(&s.prefect, "prefect", "", "the prefect executable (default: $PREFECTGEN_PREFECT, else prefect on PATH)")
+}
+
+// session is a loaded repository with its environment and server.
+type session struct {
+	root    string
+	project *generator.Project
+	env     *schema.EnvironmentConfig
+	client  *deploy.Client
+	desired []model.DeploymentConfig
+	all     []model.DeploymentConfig
+	scope   deploy.Scope
+	vars    map[string]string
+	ui      string
+}
+
+// open loads the repository, checks it is valid, and picks the
+// environment, its server and the deployments in scope.
+func (s *serverFlags) open(e *env, root string) (*session, error) {
+	if s.env == "" {
+		return nil, usagef("--env NAME is required")
+	}
+	p, err := s.load(root)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Validation.IsValid {
+		printProblems(e.stderr, root, p.Validation.All())
+		fmt.Fprintf(e.stderr, "prefectgen: the repository has errors (prefectgen validate %s)\n", root)
+		return nil, exitError{exitFailure}
+	}
+	m := p.Manager()
+	envCfg, err := m.LoadEnvironmentConfig(s.env)
+	if err != nil {
+		return nil, err
+	}
+	all, _, err := m.Plan(s.env)
+	if err != nil {
+		return nil, err
+	}
+	scope := deploy.Scope{Flows: s.flows}
+	for _, t := range s.types {
+		if t != "all" && !slices.Contains(schema.Types, t) {
+			return nil, usagef("--type %q: use python, docker, kubernetes or all", t)
+		}
+		if t != "all" {
+			scope.Types = append(scope.Types, t)
+		}
+	}
+	if slices.Contains(s.types, "all") {
+		scope.Types = nil
+	}
+	var names []string
+	for _, f := range m.Flows {
+		names = append(names, f.Name)
+	}
+	for _, f := range s.flows {
+		if !slices.Contains(names, f) {
+			msg := fmt.Sprintf("--flow %q: no such flow", f)
+			if n := schema.Nearest(f, names); n != "" {
+				msg += fmt.Sprintf("; did you mean %q?", n)
+			}
+			return nil, usageError{msg}
+		}
+	}
+	api := envCfg.PrefectAPIURL
+	ui := ""
+	if len(all) > 0 {
+		ui = all[0].UIURL
+	}
+	if s.apiURL != "" {
+		if u, err := url.Parse(s.apiURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, usagef("--api-url %q: give an absolute http(s) URL such as http://127.0.0.1:4200/api", s.apiURL)
+		}
+		api = s.apiURL
+		ui = strings.TrimSuffix(strings.TrimSuffix(api, "/"), "/api")
+	}
+	return &session{
+		root: root, project: p, env: envCfg, client: deploy.NewClient(api),
+		desired: scope.Filter(all), all: all, scope: scope, vars: imageVars(root), ui: ui,
+	}, nil
+}
+
+// imageVars are the variables prefect.yaml's {{ $VAR }} placeholders
+// read: the image tag, from $PREFECTGEN_IMAGE_TAG or the git commit.
+func imageVars(root string) map[string]string {
+	tag := os.Getenv(model.ImageTagVariable)
+	if tag == "" {
+		tag = gitRevision(root)
+	}
+	return map[string]string{model.ImageTagVariable: tag}
+}
+
+// gitRevision is the repository's commit (12 characters, "-dirty" when
+// it has uncommitted changes), or "dev" outside git.
+func gitRevision(root string) string {
+	out, err := exec.Command("git", "-C", root, "rev-parse", "--short=12", "HEAD").Output()
+	if err != nil {
+		return "dev"
+	}
+	rev := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "-C", root, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(strings.TrimSpace(string(st))) > 0 {
+		rev += "-dirty"
+	}
+	return rev
+}
+
+func (s *serverFlags) prefectPath() string {
+	if s.prefect != "" {
+		return s.prefect
+	}
+	if p := os.Getenv("PREFECTGEN_PREFECT"); p != "" {
+		return p
+	}
+	return "prefect"
+}
+
+// pathArg is the repository a command works on: PATH when given, else
+// the nearest folder from the current one upward, within its git
+// checkout, that holds a deployment_config.yaml, else the current folder.
+// So a command run from a flow's folder works on the whole repository.
+func pathArg(args []string) string {
+	if len(args) > 0 {
+		return args[0]
+	}
+	rel := "."
+	for range 64 {
+		for _, n := range generator.ConfigNames {
+			if _, err := os.Stat(filepath.Join(rel, n)); err == nil {
+				return rel
+			}
+		}
+		if _, err := os.Stat(filepath.Join(rel, ".git")); err == nil {
+			break // the top of the checkout
+		}
+		abs, err := filepath.Abs(rel)
+		if err != nil || filepath.Dir(abs) == abs {
+			break
+		}
+		if rel == "." {
+			rel = ".."
+		} else {
+			rel = filepath.Join(rel, "..")
+		}
+	}
+	return "."
+}
