@@ -19,7 +19,7 @@ install:
 
 # Every test: unit, golden, fuzz seeds and CLI scripts.
 test:
-	$(GO) test ./...
+	$(GO) test -race ./...
 
 # Benchmarks on synthetic repositories (10,000 files with 5% flows; 1,000 flow files).
 bench:

@@ -105,7 +105,15 @@ the blocks "deployment_extra", "dockerfile_after_requirements" and
 		if o.check {
 			return reportDrift(e, root, changes)
 		}
-		return applyChanges(e, root, out, changes)
+		if err := ctx.Err(); err != nil {
+			return err // interrupted before anything was written
+		}
+		// Once writing starts it finishes: an interruption never leaves
+		// half of the files new and half old.
+		if err := applyChanges(e, root, out, changes); err != nil {
+			return err
+		}
+		return ctx.Err()
 	},
 }
 
