@@ -18,10 +18,10 @@ func dep(flow, name string) model.DeploymentConfig {
 	return model.DeploymentConfig{
 		FlowName: flow, DeploymentName: name, FullName: flow + "/" + name, Environment: "dev", DeploymentType: "python",
 		Entrypoint: "flows/" + flow + ".py:" + flow, WorkPool: "pool", WorkPoolType: "process",
-		Schedules: []model.Schedule{{Cron: "0 6 * * *", Active: true, Slug: "dev-python-1"}},
+		Schedules:  []model.Schedule{{Cron: "0 6 * * *", Active: true, Slug: "dev-python-1"}},
 		Parameters: map[string]any{"n": 1}, JobVariables: map[string]any{"env": map[string]any{"A": "1"}},
-		Tags:     []string{model.ManagedTag, model.EnvTag("dev"), model.TypeTag("python")},
-		CodeDir:  "/app", EnforceParameterSchema: true, Description: flow + " " + name,
+		Tags:    []string{model.ManagedTag, model.EnvTag("dev"), model.TypeTag("python")},
+		CodeDir: "/app", EnforceParameterSchema: true, Description: flow + " " + name,
 	}
 }
 
