@@ -7,7 +7,11 @@ VERSION   := $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 GOFLAGS_LD := -ldflags "-X main.version=$(VERSION)"
 EXAMPLE   := examples/rpa-platform
 
-.PHONY: all build install test bench lint fmt demo venv clean
+# Linters run from the module proxy at pinned versions; they are not
+# dependencies of prefectgen.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build install test golden bench lint fmt demo venv clean
 
 all: build
 
@@ -17,9 +21,18 @@ build:
 install:
 	$(GO) install $(GOFLAGS_LD) ./cmd/prefectgen
 
-# Every test: unit, golden, fuzz seeds and CLI scripts.
+# Every test: unit, golden, fuzz seeds, CLI scripts and the integration
+# suite, with the race detector.
 test:
 	$(GO) test -race ./...
+
+# Rewrite every golden file from what prefectgen produces now: the
+# generation cases (golden/), the example's discovery JSON and the CLI
+# scripts' expected files. Read every diff before committing it.
+golden:
+	$(GO) test ./generator/ -run TestGolden -update
+	$(GO) test ./generator/discover/ -run TestExampleRepository -update
+	$(GO) test ./cmd/prefectgen/ -run TestScripts -update
 
 # Benchmarks on synthetic repositories (10,000 files with 5% flows; 1,000 flow files).
 bench:
@@ -27,6 +40,7 @@ bench:
 
 lint:
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needs to run on:"; echo "$$out"; exit 1; fi
 

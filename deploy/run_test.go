@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +30,6 @@ type harness struct {
 	srv  *fakeServer
 	opts Options
 	log  string // the fake prefect's invocations
-	mu   sync.Mutex
 	// progress records every Progress call, in order.
 	progress []Result
 }

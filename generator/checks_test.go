@@ -102,7 +102,7 @@ func TestGoldenPrefectFilesMatchPrefectSchema(t *testing.T) {
 // TestGoldenDockerfilesParse parses every generated Dockerfile with
 // BuildKit's parser and checks it has nothing to report.
 func TestGoldenDockerfilesParse(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("..", "golden", "*", "out", "*", "*", DockerfileNam))
+	files, _ := filepath.Glob(filepath.Join("..", "golden", "*", "out", "*", "*", DockerfileName))
 	if len(files) < 3 {
 		t.Fatalf("found %d golden Dockerfiles", len(files))
 	}

@@ -23,7 +23,7 @@ type Change struct {
 // candidateName reports whether a file may be one prefectgen generated.
 func candidateName(name string) bool {
 	switch name {
-	case PrefectFile, MakeFragment, DockerIgnore, DockerfileNam, path.Base(DocsFile):
+	case PrefectFile, MakeFragment, DockerIgnore, DockerfileName, path.Base(DocsFile):
 		return true
 	}
 	return false

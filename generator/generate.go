@@ -19,11 +19,11 @@ import (
 
 // Generated file names.
 const (
-	PrefectFile   = "prefect.yaml"
-	MakeFragment  = "prefect.mk"
-	DockerIgnore  = ".dockerignore"
-	DocsFile      = "docs/deployments.md"
-	DockerfileNam = "Dockerfile"
+	PrefectFile    = "prefect.yaml"
+	MakeFragment   = "prefect.mk"
+	DockerIgnore   = ".dockerignore"
+	DocsFile       = "docs/deployments.md"
+	DockerfileName = "Dockerfile"
 )
 
 // Output is what Generate produces.
@@ -111,7 +111,7 @@ func Generate(p *Project, opts GenerateOptions) (*Output, error) {
 	}
 	m := p.Manager()
 	for _, env := range m.EnvironmentNames() {
-		deps, _, err := m.Plan(env)
+		deps, _, err := m.Deployments(env)
 		if err != nil {
 			return nil, err
 		}
@@ -235,7 +235,7 @@ func (g *gen) dockerfiles() error {
 	sort.Strings(folders)
 	for _, folder := range folders {
 		deps := byFolder[folder]
-		rel := path.Join(folder, DockerfileNam)
+		rel := path.Join(folder, DockerfileName)
 		data := dockerfileData{Path: rel, Folder: relOrDot(folder), BaseImage: g.p.Config.Images.BaseImage()}
 		codeDirs := map[string]bool{}
 		reqs := map[string]bool{}

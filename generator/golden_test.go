@@ -25,7 +25,8 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 //	                            "error: ..." when generation fails; absent
 //	                            when there are none
 //
-// go test ./... -update rewrites out/ and stderr.txt; read every diff.
+// make golden rewrites out/ and stderr.txt (with every other golden
+// file); read every diff.
 func TestGolden(t *testing.T) {
 	dirs, err := filepath.Glob(filepath.Join("..", "golden", "*"))
 	if err != nil {

@@ -16,7 +16,11 @@ func JSONSchema(def string) ([]byte, error) {
 	s := compiled()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	raw, err := openapi.Gen(s.root, &openapi.Config{})
+	f, err := openapi.Generate(s.root, &openapi.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("generating the JSON Schema: %w", err)
+	}
+	raw, err := s.ctx.BuildFile(f).MarshalJSON()
 	if err != nil {
 		return nil, fmt.Errorf("generating the JSON Schema: %w", err)
 	}

@@ -70,7 +70,7 @@ has errors (they are printed as validate prints them).`,
 		if err != nil {
 			return err
 		}
-		deps, _, err := m.Plan(o.env)
+		deps, _, err := m.Deployments(o.env)
 		if err != nil {
 			return err
 		}

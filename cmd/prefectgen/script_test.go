@@ -18,7 +18,7 @@ func TestMain(m *testing.M) {
 
 // TestScripts runs the CLI scripts in testdata/script. Each is a txtar
 // archive: commands, then the files of a repository and the expected
-// output. go test -update rewrites the expected files.
+// output. make golden rewrites the expected files.
 func TestScripts(t *testing.T) {
 	example, err := filepath.Abs(filepath.Join("..", "..", "examples", "rpa-platform"))
 	if err != nil {

@@ -85,7 +85,7 @@ func (s *serverFlags) open(e *env, root string) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	all, _, err := m.Plan(s.env)
+	all, _, err := m.Deployments(s.env)
 	if err != nil {
 		return nil, err
 	}

@@ -329,9 +329,7 @@ func (d *discovery) finish(res *Result) {
 				syntaxBroken[rel] = true
 			}
 		}
-		for _, f := range pf.flows {
-			res.Flows = append(res.Flows, f)
-		}
+		res.Flows = append(res.Flows, pf.flows...)
 	}
 	slices.SortStableFunc(res.Flows, func(a, b FlowMetadata) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))

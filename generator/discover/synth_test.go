@@ -186,7 +186,6 @@ var (
 	synthWords = []string{"batch", "nightly", "warehouse", "upstream", "retry", "window", "partition",
 		"snapshot", "checkpoint", "schema", "ledger", "queue", "bucket", "report", "audit", "cache",
 		"deadline", "owner", "team", "service", "pipeline", "workflow", "dataset", "record", "timestamp"}
-	synthKinds = []string{"Client", "Repository", "Loader", "Exporter", "Validator", "Mapper", "Store"}
 )
 
 // synthGen writes one file.

@@ -140,7 +140,7 @@ def other_file():
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestExampleRepository pins the discovery of examples/rpa-platform in
-// testdata/rpa-platform.json; go test -update rewrites it.
+// testdata/rpa-platform.json; make golden rewrites it.
 func TestExampleRepository(t *testing.T) {
 	res := mustDiscover(t, filepath.Join("..", "..", "examples", "rpa-platform"))
 	got, err := json.MarshalIndent(res, "", "  ")
@@ -159,7 +159,7 @@ func TestExampleRepository(t *testing.T) {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("discovery of the example changed (-want +got); go test -update rewrites it:\n%s", diff)
+		t.Errorf("discovery of the example changed (-want +got); make golden rewrites it:\n%s", diff)
 	}
 	if len(res.Flows) != 5 || !res.Validation.IsValid {
 		t.Errorf("want 5 valid flows, got %d, valid=%v", len(res.Flows), res.Validation.IsValid)

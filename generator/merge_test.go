@@ -148,7 +148,7 @@ flows:
 	if !p.Validation.IsValid {
 		t.Fatalf("unexpected problems: %v", p.Validation.All())
 	}
-	deps, probs, err := p.Manager().Plan("prod")
+	deps, probs, err := p.Manager().Deployments("prod")
 	if err != nil || len(probs) > 0 {
 		t.Fatalf("plan: %v %v", err, probs)
 	}

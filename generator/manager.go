@@ -1,0 +1,186 @@
+package generator
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"prefectgen/diag"
+	"prefectgen/generator/discover"
+	"prefectgen/model"
+	"prefectgen/schema"
+)
+
+// WorkPoolTypes maps deployment types to Prefect work pool types.
+var WorkPoolTypes = map[string]string{schema.TypePython: "process", schema.TypeDocker: "docker", schema.TypeKubernetes: "kubernetes"}
+
+// ConfigurationManager merges the configuration with the flows.
+type ConfigurationManager struct {
+	Config *schema.Config
+	Flows  []discover.FlowMetadata
+}
+
+// LoadEnvironmentConfig returns the named environment.
+func (m *ConfigurationManager) LoadEnvironmentConfig(env string) (*schema.EnvironmentConfig, error) {
+	e, ok := m.Config.Environments[env]
+	if !ok {
+		names := m.EnvironmentNames()
+		msg := fmt.Sprintf("no environment %q", env)
+		if s := schema.Nearest(env, names); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		return nil, fmt.Errorf("%s (environments: %s)", msg, strings.Join(names, ", "))
+	}
+	return e, nil
+}
+
+// EnvironmentNames returns the configured environments, sorted.
+func (m *ConfigurationManager) EnvironmentNames() []string {
+	return slices.Sorted(maps.Keys(m.Config.Environments))
+}
+
+// FolderName is what {flow.name} means in the seed's templates: the
+// flow's folder under flows/ (its top folder there), else its own folder.
+func FolderName(f *discover.FlowMetadata) string {
+	parts := strings.Split(f.Folder, "/")
+	for i, p := range parts {
+		if p == "flows" && i+1 < len(parts) {
+			return parts[i+1]
+		}
+	}
+	if f.Folder == "" {
+		return strings.TrimSuffix(path.Base(f.Path), ".py")
+	}
+	return path.Base(f.Folder)
+}
+
+// flowConfig returns the flows: entry of a flow, by Prefect name or
+// folder name.
+func (m *ConfigurationManager) flowConfig(f *discover.FlowMetadata) *schema.FlowConfig {
+	if fc, ok := m.Config.Flows[f.Name]; ok {
+		return fc
+	}
+	if fc, ok := m.Config.Flows[FolderName(f)]; ok {
+		return fc
+	}
+	return nil
+}
+
+// Types returns the deployment types of a flow in an environment: those
+// listed for the flow, else every type the environment has a work pool for.
+func (m *ConfigurationManager) Types(f *discover.FlowMetadata, env *schema.EnvironmentConfig) []string {
+	fc := m.flowConfig(f)
+	if fc != nil {
+		if ov := fc.Environments[env.Name]; ov != nil && ov.Types != nil {
+			return orderTypes(ov.Types)
+		}
+		if fc.Types != nil {
+			return orderTypes(fc.Types)
+		}
+	}
+	var out []string
+	for _, t := range schema.Types {
+		if _, ok := env.WorkPools[t]; ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func orderTypes(ts []string) []string {
+	var out []string
+	for _, t := range schema.Types {
+		if slices.Contains(ts, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Deployments returns every deployment of one environment, sorted by flow and
+// deployment name, with the problems found while merging.
+func (m *ConfigurationManager) Deployments(env string) ([]model.DeploymentConfig, []diag.ValidationError, error) {
+	e, err := m.LoadEnvironmentConfig(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []model.DeploymentConfig
+	var probs []diag.ValidationError
+	for i := range m.Flows {
+		f := &m.Flows[i]
+		for _, t := range m.Types(f, e) {
+			d, ps := m.GenerateDeploymentConfig(f, e, t)
+			probs = append(probs, ps...)
+			if d != nil {
+				out = append(out, *d)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].FlowName != out[j].FlowName {
+			return out[i].FlowName < out[j].FlowName
+		}
+		return out[i].DeploymentName < out[j].DeploymentName
+	})
+	return out, probs, nil
+}
+
+func uniqueStrings(ss []string) []string {
+	out := []string{}
+	for _, s := range ss {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ValidateConfiguration runs the checks that need both the configuration
+// and the flows, for every environment.
+func (m *ConfigurationManager) ValidateConfiguration() []diag.ValidationError {
+	c := m.Config
+	var probs []diag.ValidationError
+	var names []string
+	for i := range m.Flows {
+		names = append(names, m.Flows[i].Name, FolderName(&m.Flows[i]))
+	}
+	for _, key := range slices.Sorted(maps.Keys(c.Flows)) {
+		if !slices.Contains(names, key) {
+			msg := fmt.Sprintf("flows: %q names no discovered flow", key)
+			if s := schema.Nearest(key, names); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			probs = append(probs, c.KeyProblem(diag.ConfigUnknownFlow, []string{"flows", key}, msg))
+		}
+	}
+	seen := map[string]bool{}
+	for _, env := range m.EnvironmentNames() {
+		deps, ps, err := m.Deployments(env)
+		if err != nil {
+			continue
+		}
+		byName := map[string]model.DeploymentConfig{}
+		for _, d := range deps {
+			// Two flows with one name are reported as DUPLICATE_FLOW_NAME.
+			if prev, dup := byName[d.FullName]; dup && prev.Entrypoint == d.Entrypoint {
+				ps = append(ps, c.Problem(diag.ConfigInvalidName, []string{"naming", "deployment"},
+					fmt.Sprintf("the %s and %s deployments of flow %q are both named %s; put {type} in naming.deployment", prev.DeploymentType, d.DeploymentType, d.FlowName, d.DeploymentName)))
+			}
+			byName[d.FullName] = d
+		}
+		if len(deps) == 0 && len(m.Flows) > 0 {
+			ps = append(ps, c.KeyProblem(diag.ConfigTypeWithoutPool, []string{"environments", env}, fmt.Sprintf("environment %q gets no deployments: it has no work pools", env)))
+		}
+		for _, p := range ps {
+			k := p.Error()
+			if !seen[k] {
+				seen[k] = true
+				probs = append(probs, p)
+			}
+		}
+	}
+	return probs
+}

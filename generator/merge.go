@@ -1,0 +1,403 @@
+package generator
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"prefectgen/diag"
+	"prefectgen/generator/discover"
+	"prefectgen/model"
+	"prefectgen/schema"
+)
+
+// GenerateDeploymentConfig merges everything that applies to one flow in
+// one environment with one deployment type, in this order, later layers
+// winning: the type's defaults, the environment, flow_templates.yaml, the
+// flow's entry in the configuration, and its override for the
+// environment.
+func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string) (*model.DeploymentConfig, []diag.ValidationError) {
+	g := newMerger(m, f, e, typ)
+	g.d = &model.DeploymentConfig{
+		FlowName:       f.Name,
+		Environment:    e.Name,
+		DeploymentType: typ,
+		Entrypoint:     f.Entrypoint,
+		WorkPoolType:   WorkPoolTypes[typ],
+		CodeDir:        e.CodeDir,
+		PrefectAPIURL:  e.PrefectAPIURL,
+		UIURL:          uiURL(e),
+		Signature:      signatureParams(f),
+		Description:    f.Description,
+		Version:        f.Version,
+	}
+	g.name()
+	g.workPool()
+	g.settings()
+	g.tags()
+	g.parameters()
+	g.schedules()
+	g.jobVariables()
+	return g.d, g.probs
+}
+
+// merger merges one deployment and collects the problems met.
+type merger struct {
+	m      *ConfigurationManager
+	c      *schema.Config
+	f      *discover.FlowMetadata
+	e      *schema.EnvironmentConfig
+	typ    string
+	lookup func(string) (any, bool)
+	fc     *schema.FlowConfig
+	// flowPath is the flow's entry in the configuration; base its
+	// settings and ov their override for the environment (either nil).
+	flowPath []string
+	base, ov *schema.Settings
+	tmpl     *schema.Template
+	d        *model.DeploymentConfig
+	probs    []diag.ValidationError
+}
+
+func newMerger(m *ConfigurationManager, f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string) *merger {
+	g := &merger{m: m, c: m.Config, f: f, e: e, typ: typ, lookup: placeholders(f, e, typ), fc: m.flowConfig(f)}
+	if g.fc != nil {
+		g.flowPath = []string{"flows", g.fc.Key}
+		g.base = &g.fc.Settings
+		g.ov = g.fc.Environments[e.Name]
+	}
+	if g.c.Templates != nil {
+		g.tmpl = g.c.Templates.ByType[typ]
+	}
+	return g
+}
+
+// expand fills in the placeholders of v; an unknown one is reported at
+// where.
+func (g *merger) expand(v any, where func() diag.ValidationError) any {
+	out, err := expandAll(v, g.lookup)
+	if err != nil {
+		p := where()
+		p.Message = err.Error()
+		g.probs = append(g.probs, p)
+		return v
+	}
+	return out
+}
+
+// inTemplate positions a problem at a key of this type's template.
+func (g *merger) inTemplate(key string) func() diag.ValidationError {
+	return func() diag.ValidationError {
+		return g.c.TemplateProblem(diag.ConfigUnknownPlaceholder, []string{g.typ + "_deployment", key}, "")
+	}
+}
+
+// inConfig positions a problem at a path of the configuration.
+func (g *merger) inConfig(path []string) func() diag.ValidationError {
+	return func() diag.ValidationError { return g.c.Problem(diag.ConfigUnknownPlaceholder, path, "") }
+}
+
+// envPath is the path of the flow's override for the environment.
+func (g *merger) envPath() []string {
+	return append(slices.Clone(g.flowPath), "environments", g.e.Name)
+}
+
+// pick returns a string setting of the flow, the environment's override
+// first.
+func (g *merger) pick(get func(s *schema.Settings) string) string {
+	for _, s := range []*schema.Settings{g.ov, g.base} {
+		if s != nil && get(s) != "" {
+			return get(s)
+		}
+	}
+	return ""
+}
+
+func (g *merger) name() {
+	d := g.d
+	name, err := schema.Expand(g.c.Naming.Deployment, g.lookup)
+	d.DeploymentName = fmt.Sprint(name)
+	if err != nil { // an unknown placeholder, reported by the configuration's checks
+		d.DeploymentName = g.c.Naming.Deployment
+	}
+	d.FullName = d.FlowName + "/" + d.DeploymentName
+	if err == nil && !schema.ValidName(d.DeploymentName) {
+		g.probs = append(g.probs, g.c.Problem(diag.ConfigInvalidName, []string{"naming", "deployment"},
+			fmt.Sprintf("deployment name %q of flow %q contains / %% & > < or is empty", d.DeploymentName, g.f.Name)))
+	}
+}
+
+func (g *merger) workPool() {
+	d := g.d
+	if pool := g.e.WorkPools[g.typ]; pool != nil {
+		d.WorkPool, d.WorkQueue = pool.Name, pool.WorkQueue
+	}
+	if g.tmpl != nil && g.tmpl.WorkPool != "" {
+		d.WorkPool = fmt.Sprint(g.expand(g.tmpl.WorkPool, g.inTemplate("work_pool")))
+	}
+	if g.tmpl != nil && g.tmpl.WorkQueue != "" {
+		d.WorkQueue = fmt.Sprint(g.expand(g.tmpl.WorkQueue, g.inTemplate("work_queue")))
+	}
+	if s := g.pick(func(s *schema.Settings) string { return s.WorkPool }); s != "" {
+		d.WorkPool = s
+	}
+	if s := g.pick(func(s *schema.Settings) string { return s.WorkQueue }); s != "" {
+		d.WorkQueue = s
+	}
+	if d.WorkPool == "" {
+		path := []string{"environments", g.e.Name, "work_pools"}
+		if g.fc != nil {
+			path = append(slices.Clone(g.flowPath), "types")
+		}
+		g.probs = append(g.probs, g.c.Problem(diag.ConfigNoWorkPool, path,
+			fmt.Sprintf("flow %q has deployment type %s in environment %q, which has no %s work pool", g.f.Name, g.typ, g.e.Name, g.typ)))
+	}
+}
+
+// settings merges the description, version, paused, concurrency and
+// schema enforcement.
+func (g *merger) settings() {
+	d := g.d
+	if g.tmpl != nil && g.tmpl.Description != "" {
+		d.Description = fmt.Sprint(g.expand(g.tmpl.Description, g.inTemplate("description")))
+	}
+	d.EnforceParameterSchema = true
+	for _, s := range []*schema.Settings{g.base, g.ov} {
+		if s == nil {
+			continue
+		}
+		if s.Description != nil {
+			d.Description = *s.Description
+		}
+		if s.Version != nil {
+			d.Version = *s.Version
+		}
+		if s.Paused != nil {
+			d.Paused = *s.Paused
+		}
+		if s.ConcurrencyLimit != nil {
+			v := *s.ConcurrencyLimit
+			d.ConcurrencyLimit = &v
+		}
+		if s.EnforceParameterSchema != nil {
+			d.EnforceParameterSchema = *s.EnforceParameterSchema
+		}
+	}
+}
+
+func (g *merger) tags() {
+	tags := slices.Clone(g.e.Tags)
+	if g.tmpl != nil {
+		for _, t := range g.tmpl.Tags {
+			tags = append(tags, fmt.Sprint(g.expand(t, g.inTemplate("tags"))))
+		}
+	}
+	for _, s := range []*schema.Settings{g.base, g.ov} {
+		if s != nil {
+			tags = append(tags, s.Tags...)
+		}
+	}
+	tags = append(tags, model.ManagedTag, model.EnvTag(g.e.Name), model.TypeTag(g.typ))
+	g.d.Tags = uniqueStrings(tags)
+}
+
+// parameters merges the environment's defaults, the template's and the
+// flow's parameters, each checked against the flow's signature.
+func (g *merger) parameters() {
+	sig := signatureOf(g.f)
+	params := map[string]any{}
+	defaults := maps.Clone(g.e.DefaultParameters)
+	if g.tmpl != nil && g.tmpl.Parameters != nil {
+		tp := g.expand(g.tmpl.Parameters, g.inTemplate("parameters"))
+		if tm, ok := tp.(map[string]any); ok {
+			if s, isStr := g.tmpl.Parameters.(string); isStr && strings.Contains(s, "environment.default_parameters") {
+				defaults = deepMerge(defaults, tm)
+			} else {
+				g.probs = append(g.probs, g.m.applyParams(params, tm, sig, g.f, func(k string) []string {
+					return []string{g.typ + "_deployment", "parameters", k}
+				}, true)...)
+			}
+		}
+	}
+	g.probs = append(g.probs, g.m.applyDefaults(params, defaults, sig, g.f, g.e)...)
+	for _, sp := range []struct {
+		s    *schema.Settings
+		path []string
+	}{{g.base, g.flowPath}, {g.ov, g.envPath()}} {
+		if sp.s == nil {
+			continue
+		}
+		g.probs = append(g.probs, g.m.applyParams(params, sp.s.Parameters, sig, g.f, func(k string) []string {
+			return append(slices.Clone(sp.path), "parameters", k)
+		}, false)...)
+	}
+	g.d.Parameters = params
+	for _, p := range sig.params {
+		if _, ok := params[p.Name]; p.Required && !ok {
+			g.probs = append(g.probs, diag.New(diag.ConfigMissingParameter, diag.Pos{File: g.f.Path, Line: g.f.Line, Column: g.f.Column},
+				fmt.Sprintf("flow %q requires parameter %s, which has no value in environment %q", g.f.Name, p.Name, g.e.Name)))
+		}
+	}
+}
+
+// schedules takes the environment's override's schedules, else the
+// flow's, checks their parameters and gives each a slug.
+func (g *merger) schedules() {
+	var scheds []model.Schedule
+	schedPath := g.flowPath
+	if g.ov != nil && g.ov.Schedules != nil {
+		scheds = g.ov.Schedules
+		schedPath = g.envPath()
+	} else if g.base != nil {
+		scheds = g.base.Schedules
+	}
+	sig := signatureOf(g.f)
+	g.d.Schedules = []model.Schedule{}
+	for i, s := range scheds {
+		s.Parameters = maps.Clone(s.Parameters)
+		if len(s.Parameters) > 0 {
+			checked := map[string]any{}
+			g.probs = append(g.probs, g.m.applyParams(checked, s.Parameters, sig, g.f, func(k string) []string {
+				return append(slices.Clone(schedPath), "schedules", strconv.Itoa(i), "parameters", k)
+			}, false)...)
+			s.Parameters = checked
+		}
+		if s.Slug == "" {
+			s.Slug = fmt.Sprintf("%s-%s-%d", g.e.Name, g.typ, i+1)
+		}
+		g.d.Schedules = append(g.d.Schedules, s)
+	}
+}
+
+// jobVariables merges the job variables: the type's base, the
+// environment's work pool, the template, the flow and its override; then
+// the image, with the environment's registry.
+func (g *merger) jobVariables() {
+	d, e, typ := g.d, g.e, g.typ
+	pool := e.WorkPools[typ]
+	jv := g.m.baseJobVariables(d, g.f, e, typ, pool)
+	if pool != nil && pool.JobVariables != nil {
+		jv = deepMerge(jv, g.expand(pool.JobVariables, g.inConfig([]string{"environments", e.Name, "work_pools", typ, "job_variables"})).(map[string]any))
+	}
+	if g.tmpl != nil && g.tmpl.JobVariables != nil {
+		jv = deepMerge(jv, g.expand(g.tmpl.JobVariables, g.inTemplate("job_variables")).(map[string]any))
+	}
+	for _, sp := range []struct {
+		s    *schema.Settings
+		path []string
+	}{{g.base, g.flowPath}, {g.ov, g.envPath()}} {
+		if sp.s != nil && sp.s.JobVariables != nil {
+			jv = deepMerge(jv, g.expand(sp.s.JobVariables, g.inConfig(append(slices.Clone(sp.path), "job_variables"))).(map[string]any))
+		}
+	}
+	if img, ok := jv["image"].(string); ok && typ != schema.TypePython {
+		d.Image = withRegistry(img, e.DockerRegistry)
+		jv["image"] = d.Image
+		if strings.HasSuffix(d.Image, ":latest") {
+			g.probs = append(g.probs, g.m.latestProblem(typ, g.fc))
+		}
+	}
+	if typ != schema.TypePython {
+		d.Registry = e.DockerRegistry
+		d.Dockerfile = g.f.DockerfilePath
+		if d.Dockerfile == "" {
+			d.Dockerfile = path.Join(g.f.Folder, "Dockerfile")
+		}
+	}
+	d.JobVariables = jv
+}
+
+func (m *ConfigurationManager) latestProblem(typ string, fc *schema.FlowConfig) diag.ValidationError {
+	c := m.Config
+	if c.Templates != nil {
+		if t := c.Templates.ByType[typ]; t != nil {
+			if img, ok := t.JobVariables["image"].(string); ok && strings.HasSuffix(img, ":latest") {
+				return c.TemplateProblem(diag.ConfigLatestTag, []string{typ + "_deployment", "job_variables", "image"}, fmt.Sprintf("image %q is tagged latest", img))
+			}
+		}
+	}
+	return c.Problem(diag.ConfigLatestTag, []string{"images"}, "images are tagged latest")
+}
+
+// withRegistry prefixes an image with the environment's registry, unless
+// it already names one.
+func withRegistry(image, registry string) string {
+	if registry == "" {
+		return image
+	}
+	first, _, hasSlash := strings.Cut(image, "/")
+	if hasSlash && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		return image
+	}
+	return strings.TrimSuffix(registry, "/") + "/" + image
+}
+
+// baseJobVariables are a deployment's job variables before the
+// configuration's own: the code's location and, for images, the image,
+// its pull policy and the resource limits.
+func (m *ConfigurationManager) baseJobVariables(d *model.DeploymentConfig, f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string, pool *schema.WorkPoolConfig) map[string]any {
+	env := map[string]any{"PYTHONPATH": e.CodeDir}
+	for k, v := range e.Env {
+		env[k] = v
+	}
+	jv := map[string]any{"env": env}
+	switch typ {
+	case schema.TypePython:
+		jv["working_dir"] = e.CodeDir
+	case schema.TypeDocker, schema.TypeKubernetes:
+		jv["image"] = m.imageRef(f, e, typ)
+		jv["image_pull_policy"] = e.ImagePullPolicy
+	}
+	switch typ {
+	case schema.TypeDocker:
+		if b, ok := schema.MemoryBytes(e.ResourceLimits.Memory); ok && e.ResourceLimits.Memory != "" {
+			jv["mem_limit"] = dockerMemory(b)
+		}
+	case schema.TypeKubernetes:
+		if pool != nil && pool.Namespace != "" {
+			jv["namespace"] = pool.Namespace
+		}
+		if mem := e.ResourceLimits.Memory; mem != "" {
+			jv["memory_request"], jv["memory_limit"] = mem, mem
+		}
+		if cpu := e.ResourceLimits.CPU; cpu != "" {
+			jv["cpu_request"], jv["cpu_limit"] = cpu, cpu
+		}
+	}
+	return jv
+}
+
+// dockerMemory writes bytes as Docker reads a memory limit.
+func dockerMemory(b int64) string {
+	switch {
+	case b%(1<<30) == 0:
+		return fmt.Sprintf("%dg", b>>30)
+	case b%(1<<20) == 0:
+		return fmt.Sprintf("%dm", b>>20)
+	case b%(1<<10) == 0:
+		return fmt.Sprintf("%dk", b>>10)
+	}
+	return fmt.Sprintf("%db", b)
+}
+
+// imageRef is the image of a flow: the configured name and tag.
+func (m *ConfigurationManager) imageRef(f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string) string {
+	img := m.Config.Images
+	name, _ := schema.Expand(img.Name, placeholders(f, e, typ))
+	var tag string
+	switch img.TagStrategy {
+	case "fixed":
+		tag = img.Tag
+	case "flow-version":
+		tag = f.Version
+		if tag == "" {
+			tag = "{{ $" + model.ImageTagVariable + " }}"
+		}
+	default:
+		tag = "{{ $" + model.ImageTagVariable + " }}"
+	}
+	return fmt.Sprint(name) + ":" + tag
+}
