@@ -26,6 +26,11 @@ made (tags managed-by:prefectgen and env:<environment>) and no longer
 generates: a flow was removed, a type disabled. It never touches a deployment
 without prefectgen's tag. --flow and --type limit it further; --dry-run lists
 what it would delete.`,
+	examples: `
+# what would be deleted from staging
+prefectgen clean --env staging --dry-run
+# delete it
+prefectgen clean --env staging`,
 	flags: func(fs *pflag.FlagSet) any {
 		o := &cleanOpts{}
 		o.serverFlags.register(fs, true)

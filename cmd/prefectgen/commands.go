@@ -27,13 +27,15 @@ type env struct {
 
 // command is one subcommand.
 type command struct {
-	name    string
-	args    string // the positional arguments, for the usage line
-	short   string // one line for the command list
-	long    string // the help text
-	flags   func(fs *pflag.FlagSet) any
-	run     func(ctx context.Context, e *env, opts any, args []string) error
-	maxArgs int
+	name  string
+	args  string // the positional arguments, for the usage line
+	short string // one line for the command list
+	long  string // the help text
+	// examples ends the help: command lines, each with a comment above.
+	examples string
+	flags    func(fs *pflag.FlagSet) any
+	run      func(ctx context.Context, e *env, opts any, args []string) error
+	maxArgs  int
 }
 
 // usageError is bad usage: printed with a pointer to the help, exit 2.
@@ -176,6 +178,12 @@ func commandHelp(w io.Writer, c *command) {
 	fmt.Fprintf(w, "\n\n%s\n", strings.TrimSpace(c.long))
 	if fs.HasFlags() {
 		fmt.Fprintf(w, "\nFlags:\n%s", flagUsages(fs))
+	}
+	if ex := strings.TrimSpace(c.examples); ex != "" {
+		fmt.Fprintf(w, "\nExamples:\n\n")
+		for _, l := range strings.Split(ex, "\n") {
+			fmt.Fprintf(w, "  %s\n", strings.TrimSpace(l))
+		}
 	}
 }
 

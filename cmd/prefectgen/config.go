@@ -41,6 +41,11 @@ environments.<env> override.
 
 The output is YAML, or JSON with --json. It exits 1 when the configuration
 has errors (they are printed as validate prints them).`,
+	examples: `
+# the merged deployments of staging, as YAML
+prefectgen config show --env staging
+# as JSON
+prefectgen config show --env staging --json`,
 	flags: func(fs *pflag.FlagSet) any {
 		o := &configOpts{}
 		o.projectFlags.register(fs)

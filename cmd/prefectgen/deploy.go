@@ -64,6 +64,13 @@ generated prefect.yaml is committed.) With --prune it also deletes the environme
 that prefectgen made (tag managed-by:prefectgen) and no longer generates.
 
 It exits 1 when any deployment failed.`,
+	examples: `
+# deploy every deployment of staging
+prefectgen deploy --env staging
+# one flow's docker deployments, against a local server, creating pools
+prefectgen deploy --env development --flow etl --type docker --create-pools --api-url http://127.0.0.1:4200/api
+# check and plan, print the commands, change nothing
+prefectgen deploy --env production --dry-run`,
 	flags: func(fs *pflag.FlagSet) any {
 		o := &deployOpts{}
 		o.serverFlags.register(fs, true)

@@ -51,6 +51,11 @@ file, line, column and remediation. Keys are never removed in a release;
 new keys may be added.
 
 Discover exits 0 even when it finds problems; use validate to fail on them.`,
+	examples: `
+# the flows of the repository in the current folder, as a table
+prefectgen discover
+# as JSON, for scripts
+prefectgen discover --json | jq '.flows[].entrypoint' `,
 	flags: func(fs *pflag.FlagSet) any {
 		o := &discoverOpts{}
 		fs.BoolVar(&o.json, "json", false, "print JSON instead of a table")

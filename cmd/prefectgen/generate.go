@@ -53,6 +53,11 @@ or --templates DIR: prefect.yaml.tmpl, deployments.tmpl, Dockerfile.tmpl,
 dockerignore.tmpl, prefect.mk.tmpl, deployments.md.tmpl and _helpers.tmpl;
 the blocks "deployment_extra", "dockerfile_after_requirements" and
 "dockerfile_end" are hooks for small additions.`,
+	examples: `
+# write the artifacts, then commit them
+prefectgen generate
+# in CI: fail when the committed artifacts are out of date
+prefectgen generate --check`,
 	flags: func(fs *pflag.FlagSet) any {
 		o := &generateOpts{}
 		o.projectFlags.register(fs)

@@ -34,6 +34,11 @@ kubernetes deployments with the docker tool, each image once:
 
 The image tag placeholder {{ $PREFECTGEN_IMAGE_TAG }} is the git commit, or
 $PREFECTGEN_IMAGE_TAG. --dry-run prints the commands.`,
+	examples: `
+# build (and push, with a registry) staging's images
+prefectgen images build --env staging
+# print the docker commands only
+prefectgen images push --env production --dry-run`,
 	flags: func(fs *pflag.FlagSet) any {
 		o := &imagesOpts{}
 		o.serverFlags.register(fs, true)

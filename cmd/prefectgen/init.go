@@ -41,6 +41,11 @@ When PATH has a Makefile without it, init adds the line
 so that the targets prefectgen generates become available after the first
 'prefectgen generate' (the dash keeps the Makefile working before that).
 Running init again changes nothing.`,
+	examples: `
+# a starter configuration for the repository in the current folder
+prefectgen init
+# flows live under src/pipelines
+prefectgen init --flows-dir src/pipelines`,
 	flags: func(fs *pflag.FlagSet) any {
 		o := &initOpts{}
 		fs.StringVar(&o.flowsDir, "flows-dir", "", "scan only this folder for flows (relative to PATH)")

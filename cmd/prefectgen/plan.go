@@ -36,6 +36,11 @@ prefectgen's tag are listed for deletion.
 
 With --detailed-exitcode it exits 2 when there are changes, 0 when there are
 none and 1 on error.`,
+	examples: `
+# what deploy would change on staging
+prefectgen plan --env staging
+# in CI: exit 2 when there are changes
+prefectgen plan --env production --detailed-exitcode`,
 	flags: func(fs *pflag.FlagSet) any {
 		o := &planOpts{}
 		o.serverFlags.register(fs, true)

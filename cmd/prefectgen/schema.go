@@ -25,6 +25,11 @@ flow_templates.yaml) generated from it, for editors: with the YAML language
 server, put this line at the top of the file:
 
 	# yaml-language-server: $schema=deployment_config.schema.json`,
+	examples: `
+# the configuration's schema, in CUE
+prefectgen schema
+# a JSON Schema for editors
+prefectgen schema --json-schema > deployment_config.schema.json`,
 	flags: func(fs *pflag.FlagSet) any {
 		o := &schemaOpts{}
 		fs.BoolVar(&o.jsonSchema, "json-schema", false, "print a JSON Schema instead of CUE")

@@ -21,6 +21,11 @@ Status checks that every generated deployment of one environment is on its
 Prefect server as generated: the work pool, schedules, parameters, tags and
 every other field plan compares. It prints each deployment with its state and
 its page in the Prefect UI, and exits 1 when any is missing or differs.`,
+	examples: `
+# is every deployment of staging on the server as generated?
+prefectgen status --env staging
+# only the python deployments of one flow
+prefectgen status --env staging --type python --flow etl`,
 	flags: func(fs *pflag.FlagSet) any {
 		o := &serverFlags{}
 		o.register(fs, true)

@@ -34,6 +34,11 @@ folder. Every code, its meaning and its remediation are listed in
 prefectgen's README.
 
 Validate exits 1 when there is an error, 0 when there are only warnings.`,
+	examples: `
+# every problem, like a compiler; exit 1 on errors
+prefectgen validate
+# as JSON, for editors and CI annotations
+prefectgen validate --json`,
 	flags: func(fs *pflag.FlagSet) any {
 		o := &validateOpts{}
 		o.projectFlags.register(fs)

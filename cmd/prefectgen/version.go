@@ -13,6 +13,8 @@ var versionCmd = &command{
 	name:  "version",
 	short: "print prefectgen's version",
 	long:  "Version prints the version of prefectgen.",
+	examples: `
+prefectgen version`,
 	run: func(_ context.Context, e *env, _ any, _ []string) error {
 		fmt.Fprintf(e.stdout, "prefectgen %s\n", buildVersion())
 		return nil
