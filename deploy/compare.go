@@ -144,7 +144,9 @@ func Diff(d model.DeploymentConfig, live *Deployment, vars map[string]string) []
 	add("job_variables", matches(normalizeJSON(ResolveEnv(normalizeJSON(d.JobVariables), vars)), live.JobVariables))
 	add("parameters", matches(normalizeJSON(ResolveEnv(normalizeJSON(d.Parameters), vars)), nilToEmpty(live.Parameters)))
 	add("tags", sameSet(d.Tags, live.Tags))
-	add("description", d.Description == deref(live.Description))
+	// A deployment deployed without a description holds the string "None"
+	// after its first deploy and null after the next.
+	add("description", d.Description == deref(live.Description) || d.Description == "" && deref(live.Description) == "None")
 	if d.Version != "" {
 		add("version", d.Version == deref(live.Version))
 	}
@@ -155,8 +157,7 @@ func Diff(d model.DeploymentConfig, live *Deployment, vars map[string]string) []
 	}
 	add("concurrency_limit", want == live.ConcurrencyLimit())
 	add("enforce_parameter_schema", d.EnforceParameterSchema == live.EnforceParameterSchema)
-	pull := []any{map[string]any{"prefect.deployments.steps.set_working_directory": map[string]any{"directory": d.CodeDir}}}
-	add("pull_steps", matches(pull, normalizeJSON(live.PullSteps)))
+	add("pull_steps", matches(normalizeJSON(ResolveEnv(d.PullSteps(), vars)), normalizeJSON(live.PullSteps)))
 	add("schedules", sameSchedules(d, live))
 	if d.Signature != nil {
 		add("parameter_schema", sameSignature(d.Signature, live.ParameterSchema))

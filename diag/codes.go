@@ -34,6 +34,7 @@ const (
 	ConfigInvalidQuantity      = "CONFIG_INVALID_QUANTITY"
 	ConfigInvalidName          = "CONFIG_INVALID_NAME"
 	ConfigSecretValue          = "CONFIG_SECRET_VALUE"
+	ConfigEnvFile              = "CONFIG_ENV_FILE"
 	ConfigUnknownPlaceholder   = "CONFIG_UNKNOWN_PLACEHOLDER"
 	ConfigDuplicateSlug        = "CONFIG_DUPLICATE_SLUG"
 	ConfigLatestTag            = "CONFIG_LATEST_TAG"
@@ -45,6 +46,8 @@ const (
 	ConfigMissingParameter     = "CONFIG_MISSING_PARAMETER"
 	ConfigNoWorkPool           = "CONFIG_NO_WORK_POOL"
 	ConfigTypeWithoutPool      = "CONFIG_TYPE_WITHOUT_POOL"
+	ConfigJobAPIURL            = "CONFIG_JOB_API_URL"
+	ConfigJobPythonPath        = "CONFIG_JOB_PYTHONPATH"
 	DockerfileSyntax           = "DOCKERFILE_SYNTAX"
 	DockerfileNoFrom           = "DOCKERFILE_NO_FROM"
 	DockerfileRunsAsRoot       = "DOCKERFILE_RUNS_AS_ROOT"
@@ -52,6 +55,8 @@ const (
 	DockerfileCopiesEnvFile    = "DOCKERFILE_COPIES_ENV_FILE"
 	DockerfileOverridesCommand = "DOCKERFILE_OVERRIDES_COMMAND"
 	DockerfileLatestBase       = "DOCKERFILE_LATEST_BASE"
+	DockerfileIgnoredPath      = "DOCKERFILE_IGNORED_PATH"
+	DockerignoreAllowsEnvFile  = "DOCKERIGNORE_ALLOWS_ENV_FILE"
 	PrefectYAMLNameClash       = "PREFECT_YAML_NAME_CLASH"
 	TemplateError              = "TEMPLATE_ERROR"
 )
@@ -152,8 +157,11 @@ var codes = []CodeInfo{
 		"A name with a character Prefect rejects (/ % & > <), or empty.",
 		"Use letters, digits, '-', '_' and '.'."},
 	{ConfigSecretValue, Error,
-		"A parameter or environment variable that looks like a secret has a literal value; it would be stored in plain text in prefect.yaml and on the server.",
-		"Reference a Prefect Secret block instead: \"{{ prefect.blocks.secret.NAME }}\"."},
+		"A parameter or environment variable looks like a secret (by its name, or a URL with a password) and has a literal value; it would be stored in plain text in prefect.yaml and on the server.",
+		"Keep the secret out of the deployment: store it in a Prefect Secret block and read it in the flow (Secret.load(\"NAME\").get()), or set it in the workers' environment or the work pool's base job template. A {{ prefect.blocks.secret.NAME }} placeholder in job variables does not help: prefect deploy resolves it and the server stores the value in plain text."},
+	{ConfigEnvFile, Error,
+		"A line of a flow's .env.<environment> file, read because the environment sets env_files, is not KEY=VALUE.",
+		"Write one KEY=VALUE a line (export, quotes and # comments are allowed), or set env_files: false."},
 	{ConfigUnknownPlaceholder, Error,
 		"A {placeholder} in the configuration that prefectgen does not know.",
 		"Use one of {environment}, {environment.FIELD}, {type}, {flow.name}, {flow.flow_name}, {flow.function}, {flow.folder}, {flow.entrypoint}; Prefect's own {{ ... }} templates are kept as they are."},
@@ -187,6 +195,12 @@ var codes = []CodeInfo{
 	{ConfigTypeWithoutPool, Warning,
 		"No deployment type has a work pool in an environment, so it gets no deployments.",
 		"Add work_pools to the environment."},
+	{ConfigJobAPIURL, Warning,
+		"The job variables set PREFECT_API_URL: runs report to the URL it holds, not to the server their worker serves (prefectgen deploy --api-url does not change it).",
+		"Remove PREFECT_API_URL from job_variables.env: a worker gives the runs it starts its own API URL. Keep it only when runs must report to another server than their worker's."},
+	{ConfigJobPythonPath, Warning,
+		"The job variables set PYTHONPATH to another folder than the one the run's code is in.",
+		"Remove PYTHONPATH from job_variables.env: prefectgen sets it to where the code is (process.code_dir for python deployments, code_dir in images)."},
 	{DockerfileSyntax, Error,
 		"A hand-written Dockerfile that Docker cannot parse.",
 		"Fix the instruction at the reported line."},
@@ -208,6 +222,12 @@ var codes = []CodeInfo{
 	{DockerfileLatestBase, Warning,
 		"A Dockerfile's base image is not pinned to a version.",
 		"Pin the base image, such as prefecthq/prefect:3.9.1-python3.11."},
+	{DockerfileIgnoredPath, Error,
+		"A hand-written Dockerfile copies, or changes with chown or chmod, a path that .dockerignore keeps out of the build context: the build fails, or the image lacks it.",
+		"Let the path into the context in .dockerignore (to keep a folder but not its files, write folder/* rather than folder/), or stop using it in the Dockerfile."},
+	{DockerignoreAllowsEnvFile, Error,
+		"A hand-written .dockerignore lets a flow's .env file into the build context: a COPY of the flow's folder would ship its settings and secrets in the image.",
+		"Add **/.env and **/.env.* to .dockerignore; pass settings to runs with env_files or job variables instead."},
 	{PrefectYAMLNameClash, Error,
 		"A hand-written deployment in prefect.yaml has the name of one prefectgen generates for the same flow.",
 		"Rename the hand-written deployment, or remove it and configure it in deployment_config.yaml."},

@@ -111,7 +111,7 @@ func TestGoldenDockerfilesParse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if probs := ValidateDockerfile(f, data, "/app"); len(probs) > 0 {
+		if probs := ValidateDockerfile(f, data, "/app", nil); len(probs) > 0 {
 			t.Errorf("%s: %v", f, probs)
 		}
 	}
@@ -121,7 +121,7 @@ func TestGoldenDockerfilesParse(t *testing.T) {
 		{"# only a comment\n", diag.DockerfileNoFrom},
 	}
 	for _, b := range bad {
-		probs := ValidateDockerfile("Dockerfile", []byte(b.src), "/app")
+		probs := ValidateDockerfile("Dockerfile", []byte(b.src), "/app", nil)
 		if len(probs) == 0 || probs[0].Code != b.code {
 			t.Errorf("%q: got %v, want %s", b.src, probs, b.code)
 		}
@@ -224,7 +224,7 @@ func TestMakeFragmentQuoting(t *testing.T) {
 			t.Fatalf("make %s: %v\n%s", target, err, out)
 		}
 		args := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
-		want := []string{"deploy", "--env", "development", "--type", "all", "--flow", f.Name}
+		want := []string{"deploy", "--env", "development", "--type", "all", "--flow", f.Name, "--create-pools"}
 		if strings.Join(args, "\x00") != strings.Join(want, "\x00") {
 			t.Errorf("make %s passed %q, want %q", target, args, want)
 		}

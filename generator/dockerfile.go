@@ -14,8 +14,10 @@ import (
 
 // ValidateDockerfile parses a Dockerfile with BuildKit's parser and checks
 // what matters to a Prefect image: a FROM, a pinned base, WORKDIR equal to
-// code_dir, no .env files copied, no CMD or ENTRYPOINT, not root.
-func ValidateDockerfile(rel string, data []byte, codeDir string) []diag.ValidationError {
+// code_dir, no .env files copied, no CMD or ENTRYPOINT, not root, and
+// nothing used that the build context (ctx, nil for no .dockerignore)
+// leaves out.
+func ValidateDockerfile(rel string, data []byte, codeDir string, ctx *buildContext) []diag.ValidationError {
 	res, err := parser.Parse(bytes.NewReader(data))
 	if err != nil && strings.Contains(err.Error(), "no instructions") {
 		return []diag.ValidationError{diag.New(diag.DockerfileNoFrom, diag.Pos{File: rel, Line: 1, Column: 1}, "no instructions, so no FROM")}
@@ -54,10 +56,29 @@ func ValidateDockerfile(rel string, data []byte, codeDir string) []diag.Validati
 		}
 	}
 	workdir, userLine := "", 0
+	var copies []copied
 	for _, cmd := range final.Commands {
 		line := 1
 		if loc := cmd.Location(); len(loc) > 0 {
 			line = loc[0].Start.Line
+		}
+		pos := diag.Pos{File: rel, Line: line, Column: 1}
+		switch c := cmd.(type) {
+		case *instructions.CopyCommand:
+			if c.From == "" {
+				out = append(out, ctx.checkSources("COPY", pos, c.SourcePaths)...)
+				copies = append(copies, ctx.copies(c.SourcePaths, c.DestPath, workdir)...)
+			}
+		case *instructions.AddCommand:
+			out = append(out, ctx.checkSources("ADD", pos, c.SourcePaths)...)
+			copies = append(copies, ctx.copies(c.SourcePaths, c.DestPath, workdir)...)
+		case *instructions.RunCommand:
+			for _, p := range changedPaths(strings.Join(c.CmdLine, " "), workdir) {
+				if src := contextPath(copies, p); src != "" && ctx.excluded(src) {
+					out = append(out, diag.New(diag.DockerfileIgnoredPath, pos,
+						fmt.Sprintf("RUN changes %s, but %s keeps %s out of the build context, so it is not in the image", p, ctx.file, src)))
+				}
+			}
 		}
 		switch c := cmd.(type) {
 		case *instructions.WorkdirCommand:
@@ -98,6 +119,37 @@ func ValidateDockerfile(rel string, data []byte, codeDir string) []diag.Validati
 	}
 	if userLine == 0 {
 		out = append(out, diag.New(diag.DockerfileRunsAsRoot, diag.Pos{File: rel, Line: fromLine, Column: 1}, "the final stage has no USER, so flows run as root"))
+	}
+	return out
+}
+
+// checkSources reports the sources of a COPY or ADD that the context
+// leaves out.
+func (ctx *buildContext) checkSources(verb string, pos diag.Pos, srcs []string) []diag.ValidationError {
+	var out []diag.ValidationError
+	for _, src := range srcs {
+		if !strings.Contains(src, "://") && ctx.excluded(src) {
+			out = append(out, diag.New(diag.DockerfileIgnoredPath, pos, fmt.Sprintf("%s %s: %s keeps it out of the build context", verb, src, ctx.file)))
+		}
+	}
+	return out
+}
+
+// copies records where a COPY's sources land in the image.
+func (ctx *buildContext) copies(srcs []string, dest, workdir string) []copied {
+	if !path.IsAbs(dest) {
+		dest = path.Join(workdir, dest)
+	}
+	intoDir := strings.HasSuffix(dest, "/") || len(srcs) > 1
+	var out []copied
+	for _, src := range srcs {
+		clean := path.Clean(src)
+		dir := strings.HasSuffix(src, "/") || (ctx != nil && ctx.isDir != nil && ctx.isDir(clean))
+		d := path.Clean(dest)
+		if intoDir && !dir {
+			d = path.Join(d, path.Base(clean))
+		}
+		out = append(out, copied{src: clean, dest: d, dir: dir})
 	}
 	return out
 }

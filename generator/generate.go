@@ -171,6 +171,8 @@ type gen struct {
 	// deployTargets maps a flow's entrypoint to its deploy target in
 	// prefect.mk (none for a name make cannot carry).
 	deployTargets map[string]string
+	// handDockerfiles are the hand-written Dockerfiles the images use.
+	handDockerfiles []handDockerfile
 }
 
 // flow returns the flow a deployment deploys.
@@ -205,9 +207,36 @@ type dockerfileData struct {
 
 // dockerfiles renders a Dockerfile for every flow folder whose flows have
 // docker or kubernetes deployments and no hand-written Dockerfile, checks
-// the hand-written ones, and renders .dockerignore.
+// the hand-written ones against the build context, and renders
+// .dockerignore unless it is hand-written.
 func (g *gen) dockerfiles() error {
 	g.images = map[string]string{}
+	folders, byFolder := g.imageFolders()
+	if len(folders) == 0 && len(g.out.Kept) == 0 {
+		return nil
+	}
+	ctx, err := g.buildContext()
+	if err != nil {
+		return err
+	}
+	g.checkHandDockerfiles(ctx)
+	for _, folder := range folders {
+		if err := g.dockerfile(folder, byFolder[folder], ctx); err != nil {
+			return err
+		}
+	}
+	for i := range g.out.Deployments {
+		d := &g.out.Deployments[i]
+		if df, ok := g.images[d.Entrypoint]; ok && d.DeploymentType != schema.TypePython {
+			d.Dockerfile = df
+		}
+	}
+	return nil
+}
+
+// imageFolders groups the deployments with an image by the folder of
+// their flow, and records the flows whose Dockerfile is hand-written.
+func (g *gen) imageFolders() ([]string, map[string][]*model.DeploymentConfig) {
 	byFolder := map[string][]*model.DeploymentConfig{}
 	var folders []string
 	for i := range g.out.Deployments {
@@ -222,7 +251,7 @@ func (g *gen) dockerfiles() error {
 				g.images[f.Entrypoint] = f.DockerfilePath
 				if !slices.Contains(g.out.Kept, f.DockerfilePath) {
 					g.out.Kept = append(g.out.Kept, f.DockerfilePath)
-					g.out.Problems = append(g.out.Problems, ValidateDockerfile(f.DockerfilePath, data, d.CodeDir)...)
+					g.handDockerfiles = append(g.handDockerfiles, handDockerfile{f.DockerfilePath, data, d.CodeDir})
 				}
 				continue
 			}
@@ -233,82 +262,111 @@ func (g *gen) dockerfiles() error {
 		byFolder[f.Folder] = append(byFolder[f.Folder], d)
 	}
 	sort.Strings(folders)
-	for _, folder := range folders {
-		deps := byFolder[folder]
-		rel := path.Join(folder, DockerfileName)
-		data := dockerfileData{Path: rel, Folder: relOrDot(folder), BaseImage: g.p.Config.Images.BaseImage()}
-		codeDirs := map[string]bool{}
-		reqs := map[string]bool{}
-		copies := map[string]bool{}
-		for _, d := range deps {
-			codeDirs[d.CodeDir] = true
-			f := g.flow(d)
-			g.images[f.Entrypoint] = rel
-			for _, r := range f.RequirementsFiles {
-				reqs[r] = true
-			}
-			for _, lm := range f.LocalModules {
-				copies[copyPathFor(lm, folder)] = true
-			}
-		}
-		if len(codeDirs) > 1 {
-			return fmt.Errorf("the flows in %s are deployed with different code_dir values (%s); one image has one WORKDIR: give the environments the same code_dir", relOrDot(folder), strings.Join(slices.Sorted(mapsKeys(codeDirs)), ", "))
-		}
-		data.CodeDir = slices.Sorted(mapsKeys(codeDirs))[0]
-		data.Requirements = slices.Sorted(mapsKeys(reqs))
-		for _, r := range data.Requirements {
-			if path.Base(r) == "requirements.txt" {
-				data.InstallFiles = append(data.InstallFiles, r)
-			}
-		}
-		sort.SliceStable(data.InstallFiles, func(i, j int) bool {
-			return strings.Count(data.InstallFiles[i], "/") < strings.Count(data.InstallFiles[j], "/")
-		})
-		self := folder + "/"
-		if folder == "" {
-			self = "."
-		}
-		copies[self] = true
-		// The flows' own folder last: it changes most often.
-		data.CopyPaths = slices.DeleteFunc(pruneCovered(slices.Sorted(mapsKeys(copies))), func(p string) bool { return p == self })
-		data.CopyPaths = append(data.CopyPaths, self)
-		if folder != "" {
-			data.WritableDirs = []string{folder + "/data", folder + "/output"}
-		}
-		content, err := g.tm.render("Dockerfile.tmpl", data)
-		if err != nil {
-			return err
-		}
-		if err := g.own(rel, content); err != nil {
-			return err
-		}
-		if probs := ValidateDockerfile(rel, content, data.CodeDir); len(probs) > 0 {
-			for _, p := range probs {
-				if p.Severity == diag.Error {
-					return fmt.Errorf("the generated %s is not a valid Dockerfile: %s", rel, p.Message)
-				}
-			}
-		}
-	}
-	for i := range g.out.Deployments {
-		d := &g.out.Deployments[i]
-		if df, ok := g.images[d.Entrypoint]; ok && d.DeploymentType != schema.TypePython {
-			d.Dockerfile = df
-		}
-	}
-	if len(g.images) == 0 {
-		return nil
+	return folders, byFolder
+}
+
+// handDockerfile is a hand-written Dockerfile of a flow, to check.
+type handDockerfile struct {
+	rel     string
+	data    []byte
+	codeDir string
+}
+
+// buildContext is the context the images are built from: the
+// hand-written .dockerignore, checked to keep every .env file out, or the
+// generated one, which it renders.
+func (g *gen) buildContext() (*buildContext, error) {
+	isDir := func(rel string) bool {
+		fi, err := os.Stat(filepath.Join(g.p.Root, filepath.FromSlash(rel)))
+		return err == nil && fi.IsDir()
 	}
 	data, err := g.readFile(DockerIgnore)
 	if err == nil && !IsGenerated(data) {
 		g.out.Kept = append(g.out.Kept, DockerIgnore)
-		return nil
+		ctx, err := newBuildContext(DockerIgnore, data, isDir)
+		if err != nil {
+			return nil, err
+		}
+		var envFiles []string
+		for _, f := range g.p.Discovery.Flows {
+			envFiles = append(envFiles, f.EnvFiles...)
+		}
+		slices.Sort(envFiles)
+		g.out.Problems = append(g.out.Problems, ctx.checkEnvFiles(slices.Compact(envFiles))...)
+		return ctx, nil
 	}
 	content, err := g.tm.render("dockerignore.tmpl", nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := g.own(DockerIgnore, content); err != nil {
+		return nil, err
+	}
+	return newBuildContext(DockerIgnore, content, isDir)
+}
+
+// checkHandDockerfiles checks the hand-written Dockerfiles.
+func (g *gen) checkHandDockerfiles(ctx *buildContext) {
+	for _, h := range g.handDockerfiles {
+		g.out.Problems = append(g.out.Problems, ValidateDockerfile(h.rel, h.data, h.codeDir, ctx)...)
+	}
+}
+
+// dockerfile renders the Dockerfile of one flow folder.
+func (g *gen) dockerfile(folder string, deps []*model.DeploymentConfig, ctx *buildContext) error {
+	rel := path.Join(folder, DockerfileName)
+	data := dockerfileData{Path: rel, Folder: relOrDot(folder), BaseImage: g.p.Config.Images.BaseImage()}
+	codeDirs := map[string]bool{}
+	reqs := map[string]bool{}
+	copies := map[string]bool{}
+	for _, d := range deps {
+		codeDirs[d.CodeDir] = true
+		f := g.flow(d)
+		g.images[f.Entrypoint] = rel
+		for _, r := range f.RequirementsFiles {
+			reqs[r] = true
+		}
+		for _, lm := range f.LocalModules {
+			copies[copyPathFor(lm, folder)] = true
+		}
+	}
+	if len(codeDirs) > 1 {
+		return fmt.Errorf("the flows in %s are deployed with different code_dir values (%s); one image has one WORKDIR: give the environments the same code_dir", relOrDot(folder), strings.Join(slices.Sorted(mapsKeys(codeDirs)), ", "))
+	}
+	data.CodeDir = slices.Sorted(mapsKeys(codeDirs))[0]
+	data.Requirements = slices.Sorted(mapsKeys(reqs))
+	for _, r := range data.Requirements {
+		if path.Base(r) == "requirements.txt" {
+			data.InstallFiles = append(data.InstallFiles, r)
+		}
+	}
+	sort.SliceStable(data.InstallFiles, func(i, j int) bool {
+		return strings.Count(data.InstallFiles[i], "/") < strings.Count(data.InstallFiles[j], "/")
+	})
+	self := folder + "/"
+	if folder == "" {
+		self = "."
+	}
+	copies[self] = true
+	// The flows' own folder last: it changes most often.
+	data.CopyPaths = slices.DeleteFunc(pruneCovered(slices.Sorted(mapsKeys(copies))), func(p string) bool { return p == self })
+	data.CopyPaths = append(data.CopyPaths, self)
+	if folder != "" {
+		data.WritableDirs = []string{folder + "/data", folder + "/output"}
+	}
+	content, err := g.tm.render("Dockerfile.tmpl", data)
+	if err != nil {
 		return err
 	}
-	return g.own(DockerIgnore, content)
+	if err := g.own(rel, content); err != nil {
+		return err
+	}
+	for _, p := range ValidateDockerfile(rel, content, data.CodeDir, ctx) {
+		if p.Severity == diag.Error {
+			return fmt.Errorf("the generated %s is not a valid Dockerfile: %s", rel, p.Message)
+		}
+	}
+	return nil
 }
 
 // own records a generated file, unless a hand-written file is in its way.

@@ -39,7 +39,7 @@ func (d makeData) T(name string) string {
 // fixedTargets are the targets every fragment has, in help order.
 var fixedTargets = []string{"prefect-help", "discover-flows", "validate-flows", "generate", "check-generated", "build-deployments",
 	"deploy-python", "deploy-containers", "deploy-all", "clean-deployments", "plan", "validate-deployments", "test-deployments",
-	"check-ui", "build-images", "push-images", "pull-images"}
+	"check-ui", "smoke", "build-images", "push-images", "pull-images"}
 
 var makeTargetLine = regexp.MustCompile(`(?m)^([A-Za-z0-9_./%-]+(?:[ \t]+[A-Za-z0-9_./%-]+)*)[ \t]*::?([^=]|$)`)
 
@@ -126,10 +126,11 @@ func (g *gen) makefile() error {
 		{"deploy-containers", "build, push and deploy the docker and kubernetes deployments of ENV"},
 		{"deploy-all", "deploy every deployment of ENV"},
 		{"clean-deployments", "delete ENV's deployments that prefectgen made and no longer generates"},
-		{"plan", "show what deploy-all would change on ENV's server"},
+		{"plan", "show what deploying TYPE would change on ENV's server"},
 		{"validate-deployments", "validate, and check the generated files"},
 		{"test-deployments", "deploy-all as a dry run: checks, plan and commands, nothing changed"},
-		{"check-ui", "check that ENV's deployments are on the server as generated"},
+		{"check-ui", "check that ENV's deployments of TYPE are on the server as generated"},
+		{"smoke", "run each deployment of ENV and TYPE once; fail unless all complete"},
 		{"build-images", "build the flow images of ENV"},
 		{"push-images", "push them to ENV's registry"},
 		{"pull-images", "pull them from ENV's registry"},

@@ -21,6 +21,9 @@ var WorkPoolTypes = map[string]string{schema.TypePython: "process", schema.TypeD
 type ConfigurationManager struct {
 	Config *schema.Config
 	Flows  []discover.FlowMetadata
+	// envFiles are the flows' .env.<environment> files read for the
+	// environments that set env_files, by path.
+	envFiles map[string]envFile
 }
 
 // LoadEnvironmentConfig returns the named environment.

@@ -27,7 +27,8 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 		DeploymentType: typ,
 		Entrypoint:     f.Entrypoint,
 		WorkPoolType:   WorkPoolTypes[typ],
-		CodeDir:        e.CodeDir,
+		CodeDir:        codeDir(e, typ),
+		Git:            gitSource(e, typ),
 		PrefectAPIURL:  e.PrefectAPIURL,
 		UIURL:          uiURL(e),
 		Signature:      signatureParams(f),
@@ -163,6 +164,12 @@ func (g *merger) settings() {
 	d := g.d
 	if g.tmpl != nil && g.tmpl.Description != "" {
 		d.Description = fmt.Sprint(g.expand(g.tmpl.Description, g.inTemplate("description")))
+	}
+	if d.Description == "" {
+		// Prefect stores the string "None" for a deployment without a
+		// description on its first deploy, and null on the next: always
+		// give one.
+		d.Description = fmt.Sprintf("Flow %s from %s.", g.f.Name, g.f.Entrypoint)
 	}
 	d.EnforceParameterSchema = true
 	for _, s := range []*schema.Settings{g.base, g.ov} {
@@ -308,6 +315,42 @@ func (g *merger) jobVariables() {
 		}
 	}
 	d.JobVariables = jv
+	g.checkJobEnv()
+}
+
+// checkJobEnv warns about job env variables that undo what makes a run
+// work: PREFECT_API_URL, and a PYTHONPATH that is not the code's folder.
+func (g *merger) checkJobEnv() {
+	env, _ := g.d.JobVariables["env"].(map[string]any)
+	if _, ok := env["PREFECT_API_URL"]; ok {
+		g.probs = append(g.probs, g.jobEnvProblem(diag.ConfigJobAPIURL, "PREFECT_API_URL",
+			"job_variables.env.PREFECT_API_URL is set: runs report to the URL it holds, not to the server their worker serves"))
+	}
+	if p, ok := env["PYTHONPATH"].(string); ok && p != g.d.CodeDir {
+		g.probs = append(g.probs, g.jobEnvProblem(diag.ConfigJobPythonPath, "PYTHONPATH",
+			fmt.Sprintf("job_variables.env.PYTHONPATH is %q, but the code of %s deployments is in %q", p, g.typ, g.d.CodeDir)))
+	}
+}
+
+// jobEnvProblem positions a problem at the layer of the configuration
+// that sets job env variable key, the one that wins.
+func (g *merger) jobEnvProblem(code, key, msg string) diag.ValidationError {
+	has := func(jv map[string]any) bool {
+		env, _ := jv["env"].(map[string]any)
+		_, ok := env[key]
+		return ok
+	}
+	switch {
+	case g.ov != nil && has(g.ov.JobVariables):
+		return g.c.Problem(code, append(g.envPath(), "job_variables", "env", key), msg)
+	case g.base != nil && has(g.base.JobVariables):
+		return g.c.Problem(code, append(slices.Clone(g.flowPath), "job_variables", "env", key), msg)
+	case g.tmpl != nil && has(g.tmpl.JobVariables):
+		return g.c.TemplateProblem(code, []string{g.typ + "_deployment", "job_variables", "env", key}, msg)
+	case g.e.WorkPools[g.typ] != nil && has(g.e.WorkPools[g.typ].JobVariables):
+		return g.c.Problem(code, []string{"environments", g.e.Name, "work_pools", g.typ, "job_variables", "env", key}, msg)
+	}
+	return g.c.Problem(code, []string{"environments", g.e.Name, "env", key}, msg)
 }
 
 func (m *ConfigurationManager) latestProblem(typ string, fc *schema.FlowConfig) diag.ValidationError {
@@ -339,14 +382,22 @@ func withRegistry(image, registry string) string {
 // configuration's own: the code's location and, for images, the image,
 // its pull policy and the resource limits.
 func (m *ConfigurationManager) baseJobVariables(d *model.DeploymentConfig, f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string, pool *schema.WorkPoolConfig) map[string]any {
-	env := map[string]any{"PYTHONPATH": e.CodeDir}
+	env := map[string]any{"PYTHONPATH": d.CodeDir}
+	if e.EnvFiles {
+		vars := m.envFiles[envFileOf(f, e.Name)]
+		for _, k := range vars.keys {
+			env[k] = vars.values[k]
+		}
+	}
 	for k, v := range e.Env {
 		env[k] = v
 	}
 	jv := map[string]any{"env": env}
 	switch typ {
 	case schema.TypePython:
-		jv["working_dir"] = e.CodeDir
+		if d.Git == nil {
+			jv["working_dir"] = d.CodeDir
+		}
 	case schema.TypeDocker, schema.TypeKubernetes:
 		jv["image"] = m.imageRef(f, e, typ)
 		jv["image_pull_policy"] = e.ImagePullPolicy
@@ -368,6 +419,26 @@ func (m *ConfigurationManager) baseJobVariables(d *model.DeploymentConfig, f *di
 		}
 	}
 	return jv
+}
+
+// codeDir is where a deployment's run starts: the folder process workers
+// run in (or "." in the clone of process.git), or the images' code_dir.
+func codeDir(e *schema.EnvironmentConfig, typ string) string {
+	if typ != schema.TypePython {
+		return e.CodeDir
+	}
+	if e.Process.Git != nil {
+		return "."
+	}
+	return e.Process.CodeDir
+}
+
+// gitSource is the repository process workers clone, nil for none.
+func gitSource(e *schema.EnvironmentConfig, typ string) *model.Git {
+	if typ != schema.TypePython || e.Process.Git == nil {
+		return nil
+	}
+	return &model.Git{Repository: e.Process.Git.Repository, Credentials: e.Process.Git.Credentials}
 }
 
 // dockerMemory writes bytes as Docker reads a memory limit.

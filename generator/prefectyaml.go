@@ -99,7 +99,7 @@ func intended(v deploymentView) map[string]any {
 		"enforce_parameter_schema": v.EnforceParameterSchema,
 		"schedules":                v.ScheduleItems,
 		"paused":                   v.Paused,
-		"pull":                     []any{map[string]any{"prefect.deployments.steps.set_working_directory": map[string]any{"directory": v.CodeDir}}},
+		"pull":                     v.PullSteps(),
 	}
 	wp := map[string]any{"name": v.WorkPool, "job_variables": v.JobVariables}
 	if v.WorkQueue != "" {

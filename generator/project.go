@@ -27,6 +27,8 @@ type Project struct {
 	// Validation holds every problem: of the flows, of the configuration
 	// files and of the checks across them.
 	Validation diag.ValidationResult
+
+	envFiles map[string]envFile
 }
 
 // LoadOptions tells where things are.
@@ -62,6 +64,9 @@ func Load(root string, opts LoadOptions) (*Project, error) {
 	p.Validation.Merge(res.Validation.Warnings...)
 	p.Config = cfg
 	if cfg != nil {
+		files, probs := loadEnvFiles(root, cfg, res.Deployable())
+		p.envFiles = files
+		p.Validation.Merge(probs...)
 		m := p.Manager()
 		p.Validation.Merge(m.ValidateConfiguration()...)
 	}
@@ -134,5 +139,5 @@ func startsWithDotDot(rel string) bool {
 
 // Manager returns the configuration manager of the project.
 func (p *Project) Manager() *ConfigurationManager {
-	return &ConfigurationManager{Config: p.Config, Flows: p.Discovery.Deployable()}
+	return &ConfigurationManager{Config: p.Config, Flows: p.Discovery.Deployable(), envFiles: p.envFiles}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/Masterminds/sprig/v3"
 
 	"prefectgen/diag"
+	"prefectgen/model"
 	"prefectgen/templates"
 )
 
@@ -52,6 +53,7 @@ func hermeticFuncs() template.FuncMap {
 	fm["md"] = mdText
 	fm["code"] = mdCode
 	fm["echoText"] = echoText
+	fm["commitVariable"] = func() string { return model.CommitVariable }
 	return fm
 }
 

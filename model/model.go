@@ -9,6 +9,11 @@ const ManagedTag = "managed-by:prefectgen"
 // "{{ $PREFECTGEN_IMAGE_TAG }}" and prefectgen deploy sets it.
 const ImageTagVariable = "PREFECTGEN_IMAGE_TAG"
 
+// CommitVariable is the environment variable that holds the full commit
+// being deployed: a git_clone pull step refers to it as
+// "{{ $PREFECTGEN_COMMIT }}" and prefectgen deploy sets it.
+const CommitVariable = "PREFECTGEN_COMMIT"
+
 // EnvTag is the tag of an environment's deployments.
 func EnvTag(env string) string { return "env:" + env }
 
@@ -57,7 +62,12 @@ type DeploymentConfig struct {
 	ConcurrencyLimit       *int   `json:"concurrency_limit"`
 	Paused                 bool   `json:"paused"`
 	EnforceParameterSchema bool   `json:"enforce_parameter_schema"`
-	CodeDir                string `json:"code_dir"`
+	// CodeDir is the folder the run starts in: the pull step's
+	// set_working_directory.
+	CodeDir string `json:"code_dir"`
+	// Git, when set, makes the pull step clone the repository at the
+	// deployed commit instead.
+	Git *Git `json:"git,omitempty"`
 	// Image is the image of docker and kubernetes deployments, "" for
 	// python ones; Dockerfile builds it.
 	Image      string `json:"image,omitempty"`
@@ -71,4 +81,25 @@ type DeploymentConfig struct {
 	// Signature is the flow's parameters, as Prefect's parameter schema
 	// of the deployment will list them.
 	Signature []Parameter `json:"-"`
+}
+
+// Git is a repository a process worker clones on every run.
+type Git struct {
+	Repository string `json:"repository"`
+	// Credentials is a Prefect block reference, resolved on the worker.
+	Credentials string `json:"credentials,omitempty"`
+}
+
+// PullSteps are the deployment's pull steps, as prefect.yaml and the
+// server hold them: a git_clone of the commit being deployed, or a
+// set_working_directory of CodeDir.
+func (d DeploymentConfig) PullSteps() []any {
+	if d.Git != nil {
+		clone := map[string]any{"repository": d.Git.Repository, "commit_sha": "{{ $" + CommitVariable + " }}"}
+		if d.Git.Credentials != "" {
+			clone["credentials"] = d.Git.Credentials
+		}
+		return []any{map[string]any{"prefect.deployments.steps.git_clone": clone}}
+	}
+	return []any{map[string]any{"prefect.deployments.steps.set_working_directory": map[string]any{"directory": d.CodeDir}}}
 }

@@ -49,8 +49,6 @@ func TimezoneNames() []string {
 	return out
 }
 
-var secretKey = regexp.MustCompile(`(?i)(passw(or)?d|pwd|secret|token|api[_-]?key|apikey|private[_-]?key|credential|access[_-]?key)`)
-
 // bannedNameChars are refused in Prefect names.
 const bannedNameChars = "/%&><"
 
@@ -248,16 +246,11 @@ func walkStrings(path []string, key string, v any, fn func(path []string, key, s
 func (c *Config) checkSecrets(base []string, v any) []diag.ValidationError {
 	var out []diag.ValidationError
 	walkStrings(base, "", v, func(path []string, key, s string) {
-		if key != "" && secretKey.MatchString(key) && s != "" && !strings.Contains(s, "{{") {
-			out = append(out, c.Problem(diag.ConfigSecretValue, path, fmt.Sprintf("%s looks like a secret but has a literal value; use \"{{ prefect.blocks.secret.%s }}\"", key, blockName(key))))
+		if why := Secret(key, s); why != "" {
+			out = append(out, c.Problem(diag.ConfigSecretValue, path, why))
 		}
 	})
 	return out
-}
-
-// blockName suggests a Secret block name for a key: lower case, '-' for '_'.
-func blockName(key string) string {
-	return strings.ToLower(strings.ReplaceAll(key, "_", "-"))
 }
 
 // unknownPlaceholders reports the {placeholders} in v that prefectgen

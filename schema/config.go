@@ -79,8 +79,22 @@ type EnvironmentConfig struct {
 	DockerRegistry    string                     `json:"docker_registry"`
 	ImagePullPolicy   string                     `json:"image_pull_policy"`
 	CodeDir           string                     `json:"code_dir"`
+	Process           ProcessConfig              `json:"process"`
 	Tags              []string                   `json:"tags"`
 	Env               map[string]string          `json:"env"`
+	EnvFiles          bool                       `json:"env_files"`
+}
+
+// ProcessConfig is how process workers find the code.
+type ProcessConfig struct {
+	CodeDir string     `json:"code_dir"`
+	Git     *GitConfig `json:"git"`
+}
+
+// GitConfig is a repository process workers clone.
+type GitConfig struct {
+	Repository  string `json:"repository"`
+	Credentials string `json:"credentials"`
 }
 
 // WorkPoolConfig is the work pool of one deployment type.

@@ -25,7 +25,8 @@ func TestGoTypesMatchSchema(t *testing.T) {
 		"#Images": reflect.TypeOf(ImagesConfig{}), "#Naming": reflect.TypeOf(NamingConfig{}),
 		"#Settings": reflect.TypeOf(Settings{}), "#Flow": reflect.TypeOf(FlowConfig{}),
 		"#Schedule": reflect.TypeOf(model.Schedule{}), "#Templates": reflect.TypeOf(Templates{}),
-		"#Template": reflect.TypeOf(Template{}),
+		"#Template": reflect.TypeOf(Template{}), "#Process": reflect.TypeOf(ProcessConfig{}),
+		"#Git": reflect.TypeOf(GitConfig{}),
 	}
 	s := compiled()
 	s.mu.Lock()
@@ -53,17 +54,17 @@ func TestGoTypesMatchSchema(t *testing.T) {
 	}
 }
 
-// TestSeedFilesLoad loads the seed's two example files, as the example
-// repository holds them, with no error.
+// TestSeedFilesLoad loads the seed's two example files, as golden/seed-config
+// holds them, with no error.
 func TestSeedFilesLoad(t *testing.T) {
-	cfg, probs := Load("deployment_config.yaml", mustRead(t, "../examples/rpa-platform/deployment_config.yaml"))
+	cfg, probs := Load("deployment_config.yaml", mustRead(t, "../golden/seed-config/in/deployment_config.yaml"))
 	if cfg == nil || len(probs) > 0 {
 		t.Fatalf("deployment_config.yaml: %v", probs)
 	}
 	if got := cfg.Environments["staging"].WorkPools["docker"].Name; got != "staging-docker-pool" {
 		t.Errorf("staging docker pool %q", got)
 	}
-	if probs := cfg.LoadTemplates("flow_templates.yaml", mustRead(t, "../examples/rpa-platform/flow_templates.yaml")); len(probs) > 0 {
+	if probs := cfg.LoadTemplates("flow_templates.yaml", mustRead(t, "../golden/seed-config/in/flow_templates.yaml")); len(probs) > 0 {
 		t.Fatalf("flow_templates.yaml: %v", probs)
 	}
 	if cfg.Templates.ByType["docker"].JobVariables["networks"] == nil {
@@ -79,13 +80,13 @@ func TestJSONSchema(t *testing.T) {
 		def, file string
 		bad       []string
 	}{
-		{"#Config", "../examples/rpa-platform/deployment_config.yaml", []string{
+		{"#Config", "../golden/seed-config/in/deployment_config.yaml", []string{
 			`{"enviroments": {}}`,
 			`{"environments": {"dev": {"image_pull_policy": "Sometimes"}}}`,
 			`{"flows": {"x": {"schedules": [{"interval": -5}]}}}`,
 			`{"environments": {"dev": {"work_pools": {"lambda": "x"}}}}`,
 		}},
-		{"#Templates", "../examples/rpa-platform/flow_templates.yaml", []string{`{"python_deployment": {"job_variable": {}}}`}},
+		{"#Templates", "../golden/seed-config/in/flow_templates.yaml", []string{`{"python_deployment": {"job_variable": {}}}`}},
 	} {
 		raw, err := JSONSchema(c.def)
 		if err != nil {

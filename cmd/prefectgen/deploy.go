@@ -3,13 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"net"
+	"net/url"
 	"runtime"
+	"slices"
+	"strings"
 
 	"github.com/spf13/pflag"
 
 	"prefectgen/deploy"
 	"prefectgen/generator"
 	"prefectgen/model"
+	"prefectgen/schema"
 )
 
 type deployOpts struct {
@@ -101,6 +107,8 @@ func runDeploy(ctx context.Context, e *env, opts any, args []string) error {
 	if err := checkDrift(e, s, o.allowDrift); err != nil {
 		return err
 	}
+	warnJobAPIURL(e, s)
+	warnNetworks(e, s)
 	render, err := generator.PrefectFileRenderer(s.project, generator.GenerateOptions{})
 	if err != nil {
 		return err
@@ -152,4 +160,41 @@ func checkDrift(e *env, s *session, allow bool) error {
 		fmt.Fprintf(e.stderr, "prefectgen: %s would be %s by prefectgen generate\n", display(s.root, c.Path), verbs[c.Kind])
 	}
 	return fmt.Errorf("the generated files have drifted from the flows and configuration: run prefectgen generate (or deploy with --allow-drift)")
+}
+
+// warnJobAPIURL warns when deployments bake into their job env an API
+// URL other than the one deployed to: their runs would report elsewhere.
+func warnJobAPIURL(e *env, s *session) {
+	byURL := map[string][]string{}
+	for _, d := range s.desired {
+		env, _ := d.JobVariables["env"].(map[string]any)
+		if u, ok := env["PREFECT_API_URL"].(string); ok && strings.TrimSuffix(u, "/") != s.client.API {
+			byURL[u] = append(byURL[u], d.FullName)
+		}
+	}
+	for _, u := range slices.Sorted(maps.Keys(byURL)) {
+		fmt.Fprintf(e.stderr, "prefectgen: warning: the runs of %s will report to %s (job_variables.env.PREFECT_API_URL), not to %s, where they are deployed; remove PREFECT_API_URL from the job variables (CONFIG_JOB_API_URL)\n",
+			plural(len(byURL[u]), "deployment"), schema.RedactURL(u), schema.RedactURL(s.client.API))
+	}
+}
+
+// warnNetworks warns when docker deployments join a named network while
+// the server is on the worker's loopback: the docker worker then points
+// the runs at host.docker.internal, where a server on 127.0.0.1 does not
+// answer.
+func warnNetworks(e *env, s *session) {
+	u, err := url.Parse(s.client.API)
+	if err != nil || (u.Hostname() != "localhost" && !net.ParseIP(u.Hostname()).IsLoopback()) {
+		return
+	}
+	var names []string
+	for _, d := range s.desired {
+		if n, ok := d.JobVariables["networks"].([]any); ok && len(n) > 0 && d.DeploymentType == "docker" {
+			names = append(names, d.FullName)
+		}
+	}
+	if len(names) > 0 {
+		fmt.Fprintf(e.stderr, "prefectgen: warning: %s join a docker network, but the server is on the loopback (%s): their containers will not reach it; leave networks unset for a server on the worker's machine (the docker worker then uses host networking)\n",
+			plural(len(names), "deployment"), schema.RedactURL(s.client.API))
+	}
 }

@@ -159,8 +159,8 @@ func TestIntegration(t *testing.T) {
 			{"entrypoint", d.Entrypoint == "flows/rpa1/workflow.py:extract_customer_records"},
 			{"tags", slices.Equal(d.Tags, []string{"crm", "managed-by:prefectgen", "env:development", "type:python"})},
 			{"parameters", fmt.Sprint(d.Parameters) == "map[batch_size:100 cleanup:true use_distributed:false]"},
-			{"job variables", fmt.Sprint(d.JobVariables) == "map[env:map[PREFECT_API_URL:http://localhost:4200/api PYTHONPATH:/app] working_dir:/app]"},
-			{"pull steps", fmt.Sprint(d.PullSteps) == "[map[prefect.deployments.steps.set_working_directory:map[directory:/app]]]"},
+			{"job variables", fmt.Sprint(d.JobVariables) == "map[env:map[CRM_EXPORT_DIR:flows/rpa1/data PYTHONPATH:. RPA_LOG_LEVEL:DEBUG RPA_TARGET_URL:http://localhost:8080] working_dir:.]"},
+			{"pull steps", fmt.Sprint(d.PullSteps) == "[map[prefect.deployments.steps.set_working_directory:map[directory:.]]]"},
 			{"parameter schema", len(d.ParameterSchema["properties"].(map[string]any)) == 6},
 			{"two schedules", len(d.Schedules) == 2},
 		}
@@ -185,6 +185,27 @@ func TestIntegration(t *testing.T) {
 		}
 		if inv.ConcurrencyLimit() != 2 || len(inv.Schedules) != 1 || inv.Schedules[0].Schedule.RRule == "" || fmt.Sprint(inv.Schedules[0].Parameters) != "map[currency:USD]" {
 			t.Errorf("invoice-processing: %+v", inv)
+		}
+	})
+
+	t.Run("every process deployment runs to Completed", func(t *testing.T) {
+		startWorker(t, venv, srv.API, "default-agent-pool", "process", repo)
+		out, errOut, code := cli(t, append([]string{"smoke", repo, "--type", "python", "--timeout", "3m"}, api...)...)
+		if code != 0 || !strings.Contains(out, "5 of 5 runs completed") || strings.Count(out, "  Completed  ") != 5 {
+			t.Fatalf("smoke exit %d:\n%s%s", code, out, errOut)
+		}
+		for _, f := range []string{"rpa1/output/customers_normalised.json", "rpa2/output/portal_values.csv", "invoice_processing/output/routed_invoices.json", "report_builder/output/weekly_report.md"} {
+			if _, err := os.Stat(filepath.Join(repo, "flows", f)); err != nil {
+				t.Errorf("a run did not write its output: %v", err)
+			}
+		}
+		if plans, _ := filepath.Glob(filepath.Join(repo, "flows", "rpa3", "output", "archive_plan_*.yaml")); len(plans) != 1 {
+			t.Errorf("rpa3 wrote %v", plans)
+		}
+		// env_files: the run got flows/rpa1/.env.development.
+		data, err := os.ReadFile(filepath.Join(repo, "flows", "rpa1", "output", "run_settings.json"))
+		if err != nil || !strings.Contains(string(data), `"log_level": "DEBUG"`) {
+			t.Errorf("run_settings.json: %s %v", data, err)
 		}
 	})
 
@@ -309,7 +330,7 @@ func TestIntegration(t *testing.T) {
 		t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 		out, errOut, code := cli(t, append([]string{"deploy", repo, "--type", "docker", "--create-pools"}, api...)...)
 		if code != 1 || !strings.Contains(out, "4 created, 0 updated, 0 unchanged, 0 deleted, 1 failed") ||
-			!strings.Contains(errOut, "rpa2-portal-scrape/development-docker: docker build of registry.example.com/rpa/rpa2-worker:latest failed: ERROR: failed to solve: boom") {
+			!strings.Contains(errOut, "rpa2-portal-scrape/development-docker: docker build of registry.example.com/rpa/rpa2-worker:0123456789ab failed: ERROR: failed to solve: boom") {
 			t.Fatalf("exit %d:\n%s%s", code, out, errOut)
 		}
 		data, _ := os.ReadFile(logPath)
@@ -320,7 +341,7 @@ func TestIntegration(t *testing.T) {
 			{"invoice_processing", "invoice_processing", "invoice-processing"}, {"report_builder", "report_builder", "build-weekly-report"},
 			{"rpa1", "rpa1", "rpa1-extract"}, {"rpa2", "rpa2", "rpa2-portal-scrape"}, {"rpa3", "rpa3", "rpa3-file-sync"},
 		} {
-			ref := "registry.example.com/rpa/" + im.image + "-worker:latest"
+			ref := "registry.example.com/rpa/" + im.image + "-worker:0123456789ab"
 			want = append(want, "build -f flows/"+im.folder+"/Dockerfile -t "+ref+" --label org.opencontainers.image.revision=0123456789ab --label dev.prefectgen.flows="+im.flow+" .")
 			if im.image != "rpa2" {
 				want = append(want, "push "+ref)
@@ -331,7 +352,7 @@ func TestIntegration(t *testing.T) {
 			t.Errorf("docker was run with:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 		d, err := client.DeploymentByName(ctx, "rpa1-extract", "development-docker")
-		if err != nil || d.JobVariables["image"] != "registry.example.com/rpa/rpa1-worker:latest" || d.WorkPoolName != "docker-pool" {
+		if err != nil || d.JobVariables["image"] != "registry.example.com/rpa/rpa1-worker:0123456789ab" || d.WorkPoolName != "docker-pool" {
 			t.Errorf("rpa1-extract/development-docker: %+v %v", d, err)
 		}
 		if _, err := client.DeploymentByName(ctx, "rpa2-portal-scrape", "development-docker"); !deploy.IsNotFound(err) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"prefectgen/deploy"
 	"strings"
 	"syscall"
 	"testing"
@@ -104,4 +105,36 @@ func (s *prefectServer) stop() {
 		<-done
 	}
 	s.log.Close()
+}
+
+// startWorker starts a Prefect worker of a pool in dir (where a process
+// worker runs its flows), polling every second, and stops its process
+// group when the test ends. It returns once the server sees it online.
+func startWorker(t *testing.T, venv, api, pool, typ, dir string) {
+	t.Helper()
+	logf, err := os.Create(filepath.Join(t.TempDir(), "worker.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(filepath.Join(venv, "bin", "prefect"), "worker", "start", "--pool", pool, "--type", typ)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "PREFECT_API_URL="+api, "PREFECT_WORKER_QUERY_SECONDS=1", "PREFECT_WORKER_HEARTBEAT_SECONDS=5",
+		"PREFECT_HOME="+t.TempDir())
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w := &prefectServer{cmd: cmd, log: logf}
+	t.Cleanup(w.stop)
+	client := deploy.NewClient(api)
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		if n, err := client.OnlineWorkers(context.Background(), pool); err == nil && n > 0 {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	data, _ := os.ReadFile(logf.Name())
+	t.Fatalf("the %s worker of %s never came online; its log:\n%s", typ, pool, data)
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"prefectgen/generator"
 
 	"github.com/spf13/pflag"
 )
@@ -22,8 +24,9 @@ Validate checks the repository at PATH (default: the current folder): its
 Prefect flows and their dependencies, deployment_config.yaml and
 flow_templates.yaml against prefectgen's schema, and the configuration against
 the flows (parameters against each flow's signature, flows: entries against
-the flows found, work pools for every enabled deployment type). It prints every
-problem like a compiler:
+the flows found, work pools for every enabled deployment type), and what
+generating would find (hand-written Dockerfiles against the build context,
+template overrides). It prints every problem like a compiler:
 
 	path:line:col: CODE: message
 	    fix: remediation
@@ -53,6 +56,18 @@ prefectgen validate --json`,
 			return err
 		}
 		v := p.Validation
+		if v.IsValid {
+			// What only generating finds: hand-written Dockerfiles against
+			// the build context, template overrides, name clashes.
+			out, err := generator.Generate(p, generator.GenerateOptions{})
+			if err != nil && !errors.Is(err, generator.ErrProblems) {
+				return err
+			}
+			if out != nil {
+				v.Merge(out.Problems...)
+				v.Finish()
+			}
+		}
 		if o.json {
 			if err := writeJSON(e.stdout, v); err != nil {
 				return err

@@ -4,14 +4,21 @@
 #
 #     -include prefect.mk
 #
-# Each target is a thin call of prefectgen. ENV picks the environment:
+# Each target is a thin call of prefectgen. ENV picks the environment and
+# TYPE the deployment types of plan, check-ui and smoke (python, docker,
+# kubernetes or all):
 #     make deploy-all ENV=staging
+#     make check-ui TYPE=python
+# PREFECTGEN_FLAGS go to every command that talks to a server (such as
+# --api-url URL); DEPLOY_FLAGS to the deploys only (such as --concurrency).
 
 PREFECTGEN ?= prefectgen
 ENV ?= development
+TYPE ?= all
 PREFECTGEN_FLAGS ?=
+DEPLOY_FLAGS ?= --create-pools
 
-.PHONY: prefect-help discover-flows validate-flows prefect-generate check-generated build-deployments deploy-python deploy-containers deploy-all clean-deployments prefect-plan validate-deployments test-deployments check-ui build-images push-images pull-images \
+.PHONY: prefect-help discover-flows validate-flows prefect-generate check-generated build-deployments deploy-python deploy-containers deploy-all clean-deployments prefect-plan validate-deployments test-deployments check-ui smoke build-images push-images pull-images \
 	prefect-deploy-dev \
 	build-image-hello deploy-hello
 
@@ -26,10 +33,11 @@ prefect-help:
 	@echo '  deploy-containers          build, push and deploy the docker and kubernetes deployments of ENV'
 	@echo '  deploy-all                 deploy every deployment of ENV'
 	@echo '  clean-deployments          delete ENV'\''s deployments that prefectgen made and no longer generates'
-	@echo '  prefect-plan               show what deploy-all would change on ENV'\''s server'
+	@echo '  prefect-plan               show what deploying TYPE would change on ENV'\''s server'
 	@echo '  validate-deployments       validate, and check the generated files'
 	@echo '  test-deployments           deploy-all as a dry run: checks, plan and commands, nothing changed'
-	@echo '  check-ui                   check that ENV'\''s deployments are on the server as generated'
+	@echo '  check-ui                   check that ENV'\''s deployments of TYPE are on the server as generated'
+	@echo '  smoke                      run each deployment of ENV and TYPE once; fail unless all complete'
 	@echo '  build-images               build the flow images of ENV'
 	@echo '  push-images                push them to ENV'\''s registry'
 	@echo '  pull-images                pull them from ENV'\''s registry'
@@ -55,24 +63,24 @@ build-deployments: prefect-generate
 
 # Deployment management
 deploy-python:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type python $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type python $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 deploy-containers:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type docker --type kubernetes $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type docker --type kubernetes $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 deploy-all:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type all $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type all $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 clean-deployments:
 	$(PREFECTGEN) clean --env '$(ENV)' $(PREFECTGEN_FLAGS)
 
 prefect-plan:
-	$(PREFECTGEN) plan --env '$(ENV)'
+	$(PREFECTGEN) plan --env '$(ENV)' --type '$(TYPE)' $(PREFECTGEN_FLAGS)
 
 # Environments
 
 prefect-deploy-dev:
-	$(PREFECTGEN) deploy --env 'development' --type all $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env 'development' --type all $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 # Validation and testing
 validate-deployments:
@@ -80,10 +88,13 @@ validate-deployments:
 	$(PREFECTGEN) generate --check .
 
 test-deployments:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type all --dry-run $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type all --dry-run $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 check-ui:
-	$(PREFECTGEN) status --env '$(ENV)'
+	$(PREFECTGEN) status --env '$(ENV)' --type '$(TYPE)' $(PREFECTGEN_FLAGS)
+
+smoke:
+	$(PREFECTGEN) smoke --env '$(ENV)' --type '$(TYPE)' $(PREFECTGEN_FLAGS)
 
 # Docker images
 build-images:
@@ -102,4 +113,4 @@ build-image-hello:
 	$(PREFECTGEN) images build --env '$(ENV)' --flow 'hello' $(PREFECTGEN_FLAGS)
 
 deploy-hello:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type all --flow 'hello' $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type all --flow 'hello' $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)

@@ -4,14 +4,21 @@
 #
 #     -include prefect.mk
 #
-# Each target is a thin call of prefectgen. ENV picks the environment:
+# Each target is a thin call of prefectgen. ENV picks the environment and
+# TYPE the deployment types of plan, check-ui and smoke (python, docker,
+# kubernetes or all):
 #     make deploy-all ENV=staging
+#     make check-ui TYPE=python
+# PREFECTGEN_FLAGS go to every command that talks to a server (such as
+# --api-url URL); DEPLOY_FLAGS to the deploys only (such as --concurrency).
 
 PREFECTGEN ?= prefectgen
 ENV ?= development
+TYPE ?= all
 PREFECTGEN_FLAGS ?=
+DEPLOY_FLAGS ?= --create-pools
 
-.PHONY: prefect-help discover-flows validate-flows generate check-generated build-deployments deploy-python deploy-containers deploy-all clean-deployments plan validate-deployments test-deployments check-ui build-images push-images pull-images \
+.PHONY: prefect-help discover-flows validate-flows generate check-generated build-deployments deploy-python deploy-containers deploy-all clean-deployments plan validate-deployments test-deployments check-ui smoke build-images push-images pull-images \
 	deploy-dev \
 	deploy-staging \
 	build-image-invoice-processing deploy-invoice-processing \
@@ -31,10 +38,11 @@ prefect-help:
 	@echo '  deploy-containers          build, push and deploy the docker and kubernetes deployments of ENV'
 	@echo '  deploy-all                 deploy every deployment of ENV'
 	@echo '  clean-deployments          delete ENV'\''s deployments that prefectgen made and no longer generates'
-	@echo '  plan                       show what deploy-all would change on ENV'\''s server'
+	@echo '  plan                       show what deploying TYPE would change on ENV'\''s server'
 	@echo '  validate-deployments       validate, and check the generated files'
 	@echo '  test-deployments           deploy-all as a dry run: checks, plan and commands, nothing changed'
-	@echo '  check-ui                   check that ENV'\''s deployments are on the server as generated'
+	@echo '  check-ui                   check that ENV'\''s deployments of TYPE are on the server as generated'
+	@echo '  smoke                      run each deployment of ENV and TYPE once; fail unless all complete'
 	@echo '  build-images               build the flow images of ENV'
 	@echo '  push-images                push them to ENV'\''s registry'
 	@echo '  pull-images                pull them from ENV'\''s registry'
@@ -69,27 +77,27 @@ build-deployments: generate
 
 # Deployment management
 deploy-python:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type python $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type python $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 deploy-containers:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type docker --type kubernetes $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type docker --type kubernetes $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 deploy-all:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type all $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type all $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 clean-deployments:
 	$(PREFECTGEN) clean --env '$(ENV)' $(PREFECTGEN_FLAGS)
 
 plan:
-	$(PREFECTGEN) plan --env '$(ENV)'
+	$(PREFECTGEN) plan --env '$(ENV)' --type '$(TYPE)' $(PREFECTGEN_FLAGS)
 
 # Environments
 
 deploy-dev:
-	$(PREFECTGEN) deploy --env 'development' --type all $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env 'development' --type all $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 deploy-staging:
-	$(PREFECTGEN) deploy --env 'staging' --type all $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env 'staging' --type all $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 # Validation and testing
 validate-deployments:
@@ -97,10 +105,13 @@ validate-deployments:
 	$(PREFECTGEN) generate --check .
 
 test-deployments:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type all --dry-run $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type all --dry-run $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 check-ui:
-	$(PREFECTGEN) status --env '$(ENV)'
+	$(PREFECTGEN) status --env '$(ENV)' --type '$(TYPE)' $(PREFECTGEN_FLAGS)
+
+smoke:
+	$(PREFECTGEN) smoke --env '$(ENV)' --type '$(TYPE)' $(PREFECTGEN_FLAGS)
 
 # Docker images
 build-images:
@@ -119,32 +130,32 @@ build-image-invoice-processing:
 	$(PREFECTGEN) images build --env '$(ENV)' --flow 'invoice-processing' $(PREFECTGEN_FLAGS)
 
 deploy-invoice-processing:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type all --flow 'invoice-processing' $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type all --flow 'invoice-processing' $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 # flows/report_builder/workflow.py:build_weekly_report
 build-image-build-weekly-report:
 	$(PREFECTGEN) images build --env '$(ENV)' --flow 'build-weekly-report' $(PREFECTGEN_FLAGS)
 
 deploy-build-weekly-report:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type all --flow 'build-weekly-report' $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type all --flow 'build-weekly-report' $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 # flows/rpa1/workflow.py:extract_customer_records
 build-image-rpa1-extract:
 	$(PREFECTGEN) images build --env '$(ENV)' --flow 'rpa1-extract' $(PREFECTGEN_FLAGS)
 
 deploy-rpa1-extract:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type all --flow 'rpa1-extract' $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type all --flow 'rpa1-extract' $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 # flows/rpa2/workflow.py:scrape_supplier_portal
 build-image-rpa2-portal-scrape:
 	$(PREFECTGEN) images build --env '$(ENV)' --flow 'rpa2-portal-scrape' $(PREFECTGEN_FLAGS)
 
 deploy-rpa2-portal-scrape:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type all --flow 'rpa2-portal-scrape' $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type all --flow 'rpa2-portal-scrape' $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)
 
 # flows/rpa3/workflow.py:sync_shared_drive
 build-image-rpa3-file-sync:
 	$(PREFECTGEN) images build --env '$(ENV)' --flow 'rpa3-file-sync' $(PREFECTGEN_FLAGS)
 
 deploy-rpa3-file-sync:
-	$(PREFECTGEN) deploy --env '$(ENV)' --type all --flow 'rpa3-file-sync' $(PREFECTGEN_FLAGS)
+	$(PREFECTGEN) deploy --env '$(ENV)' --type all --flow 'rpa3-file-sync' $(PREFECTGEN_FLAGS) $(DEPLOY_FLAGS)

@@ -1,5 +1,6 @@
 """RPA 1: extract customer records from the CRM export and normalise them."""
 
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -76,5 +77,11 @@ def extract_customer_records(
     if cleanup:
         remove_paths([staging_file])
 
+    # What this run was configured with (flows/rpa1/.env.<environment>),
+    # for the operators reading the output folder.
+    write_json(
+        OUTPUT_DIR / "run_settings.json",
+        {"log_level": os.environ.get("RPA_LOG_LEVEL", ""), "target_url": os.environ.get("RPA_TARGET_URL", "")},
+    )
     notify(f"rpa1-extract wrote {len(normalised)} customer records", channel="#crm-sync")
     return {"records": len(normalised), "output": str(output_file)}
