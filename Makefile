@@ -11,7 +11,7 @@ EXAMPLE   := examples/rpa-platform
 # dependencies of prefectgen.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build install test golden bench lint fmt demo venv clean
+.PHONY: all build install test golden bench lint fmt demo e2e venv clean
 
 all: build
 
@@ -51,6 +51,13 @@ fmt:
 # deploy to a throw-away local Prefect server (scripts/demo.sh).
 demo: build
 	bash scripts/demo.sh
+
+# End to end on a real Docker engine (started, and stopped, by the
+# script when none answers; needs root on Debian): every deployment of the
+# example, process and docker, in two environments, runs to Completed
+# through real workers (scripts/e2e.sh).
+e2e:
+	bash scripts/e2e.sh
 
 # The virtualenv with the pinned prefect (.cache/prefect-venv).
 venv:

@@ -90,6 +90,25 @@ func runCommand(ctx context.Context, c Command) output {
 	return output{stdout: stdout.Bytes(), stderr: stderr.Bytes(), err: err, took: time.Since(start), interrupted: interrupted.Load()}
 }
 
+// tail is why a command failed in its last n lines of error output
+// (docker build names the step that failed before the error), joined
+// with " | ".
+func (o output) tail(n int) string {
+	if o.interrupted || len(bytes.TrimSpace(o.stderr)) == 0 {
+		return o.reason()
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(o.stderr)), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "DEPRECATED:") && !strings.Contains(l, "legacy builder is deprecated") && !strings.Contains(l, "Install the buildx component") && !strings.Contains(l, "https://docs.docker.com/go/buildx/") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return o.reason()
+	}
+	return strings.Join(lines[max(0, len(lines)-n):], " | ")
+}
+
 // reason extracts why a command failed: the last line of its error
 // output (a Python exception), else of its output.
 func (o output) reason() string {

@@ -56,7 +56,7 @@ func (r *run) commands(im *image, verb string) []Command {
 	case "pull":
 		return []Command{docker("pull", im.ref)}
 	}
-	cmds := []Command{docker("build", "-f", im.dockerfile, "-t", im.ref,
+	cmds := []Command{docker("build", "--force-rm", "-f", im.dockerfile, "-t", im.ref,
 		"--label", "org.opencontainers.image.revision="+r.Revision,
 		"--label", "dev.prefectgen.flows="+strings.Join(im.flows, ","), ".")}
 	if im.registry != "" {
@@ -88,7 +88,7 @@ func (r *run) dockerRun(ctx context.Context, deps []*model.DeploymentConfig, ver
 				if o := runCommand(ctx, c); o.err != nil {
 					mu.Lock()
 					for _, dep := range im.deployments {
-						failed[dep] = fmt.Sprintf("docker %s of %s failed: %s", c.Args[1], im.ref, o.reason())
+						failed[dep] = fmt.Sprintf("docker %s of %s failed: %s", c.Args[1], im.ref, o.tail(3))
 					}
 					mu.Unlock()
 					return

@@ -48,7 +48,7 @@ created, with the right type, with --create-pools).
 
 Then it compares each deployment with the server's (see 'prefectgen plan') and
 applies only the ones that are new or differ, unless --force. For docker and
-kubernetes deployments it builds each image once (docker build -f <Dockerfile>
+kubernetes deployments it builds each image once (docker build --force-rm -f <Dockerfile>
 -t <image> ., labelled with the git commit) and pushes it when the environment
 has a docker_registry; a failed build fails only that image's deployments. It
 runs 'prefect --no-prompt deploy --prefect-file <temporary file> --all' from

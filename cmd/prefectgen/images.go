@@ -26,7 +26,7 @@ var imagesCmd = &command{
 Images builds, pushes or pulls the images of one environment's docker and
 kubernetes deployments with the docker tool, each image once:
 
-	build   docker build -f <Dockerfile> -t <image> . (labelled with the
+	build   docker build --force-rm -f <Dockerfile> -t <image> . (labelled with the
 	        git commit), then docker push when the environment has a
 	        docker_registry
 	push    docker push <image>

@@ -342,7 +342,7 @@ func TestIntegration(t *testing.T) {
 			{"rpa1", "rpa1", "rpa1-extract"}, {"rpa2", "rpa2", "rpa2-portal-scrape"}, {"rpa3", "rpa3", "rpa3-file-sync"},
 		} {
 			ref := "registry.example.com/rpa/" + im.image + "-worker:0123456789ab"
-			want = append(want, "build -f flows/"+im.folder+"/Dockerfile -t "+ref+" --label org.opencontainers.image.revision=0123456789ab --label dev.prefectgen.flows="+im.flow+" .")
+			want = append(want, "build --force-rm -f flows/"+im.folder+"/Dockerfile -t "+ref+" --label org.opencontainers.image.revision=0123456789ab --label dev.prefectgen.flows="+im.flow+" .")
 			if im.image != "rpa2" {
 				want = append(want, "push "+ref)
 			}
