@@ -48,6 +48,7 @@ const (
 	ConfigTypeWithoutPool      = "CONFIG_TYPE_WITHOUT_POOL"
 	ConfigJobAPIURL            = "CONFIG_JOB_API_URL"
 	ConfigJobPythonPath        = "CONFIG_JOB_PYTHONPATH"
+	ConfigJobVariable          = "CONFIG_JOB_VARIABLE"
 	DockerfileSyntax           = "DOCKERFILE_SYNTAX"
 	DockerfileNoFrom           = "DOCKERFILE_NO_FROM"
 	DockerfileRunsAsRoot       = "DOCKERFILE_RUNS_AS_ROOT"
@@ -152,7 +153,7 @@ var codes = []CodeInfo{
 		"Write it as http(s)://host:port/api."},
 	{ConfigInvalidQuantity, Error,
 		"A memory or cpu quantity that Docker and Kubernetes would not read.",
-		"Write memory as 512Mi, 1Gi, 1G or 512m, and cpu as 0.5, 2 or 500m."},
+		"Write memory as 512Mi, 1Gi or 1G (512m is megabytes to Docker but millibytes to Kubernetes), and cpu as 0.5, 2 or 500m."},
 	{ConfigInvalidName, Error,
 		"A name with a character Prefect rejects (/ % & > <), or empty.",
 		"Use letters, digits, '-', '_' and '.'."},
@@ -201,6 +202,9 @@ var codes = []CodeInfo{
 	{ConfigJobPythonPath, Warning,
 		"The job variables set PYTHONPATH to another folder than the one the run's code is in.",
 		"Remove PYTHONPATH from job_variables.env: prefectgen sets it to where the code is (process.code_dir for python deployments, code_dir in images)."},
+	{ConfigJobVariable, Error,
+		"A job variable the work pool type's base job template does not have, or a value of the wrong type: the worker would ignore it, or the server refuse the deployment.",
+		"Use a variable of the pool type (the message suggests the nearest); prefect work-pool get-default-base-job-template --type TYPE lists them."},
 	{DockerfileSyntax, Error,
 		"A hand-written Dockerfile that Docker cannot parse.",
 		"Fix the instruction at the reported line."},

@@ -316,6 +316,35 @@ func (g *merger) jobVariables() {
 	}
 	d.JobVariables = jv
 	g.checkJobEnv()
+	g.checkJobVariables()
+}
+
+// checkJobVariables checks every job variable against the base job
+// template of the pool type, and Kubernetes memory quantities.
+func (g *merger) checkJobVariables() {
+	for _, k := range slices.Sorted(maps.Keys(g.d.JobVariables)) {
+		if msg := schema.CheckJobVariable(g.d.WorkPoolType, k, g.d.JobVariables[k]); msg != "" {
+			g.probs = append(g.probs, g.jobVarProblem(diag.ConfigJobVariable, []string{k}, msg))
+		}
+	}
+	if g.typ != schema.TypeKubernetes {
+		return
+	}
+	if mem := g.e.ResourceLimits.Memory; kubernetesMillis(mem) {
+		g.probs = append(g.probs, g.c.Problem(diag.ConfigInvalidQuantity, []string{"environments", g.e.Name, "resource_limits", "memory"},
+			fmt.Sprintf("memory %q means %s millibytes to Kubernetes; write %sMi or %sM", mem, strings.TrimSuffix(mem, "m"), strings.TrimSuffix(mem, "m"), strings.TrimSuffix(mem, "m"))))
+	}
+}
+
+// kubernetesMillis reports whether a memory quantity is in Kubernetes'
+// millibytes (512m), which Docker reads as megabytes.
+func kubernetesMillis(q string) bool {
+	n, ok := strings.CutSuffix(q, "m")
+	if !ok || n == "" {
+		return false
+	}
+	_, err := strconv.ParseFloat(n, 64)
+	return err == nil
 }
 
 // checkJobEnv warns about job env variables that undo what makes a run
@@ -335,22 +364,40 @@ func (g *merger) checkJobEnv() {
 // jobEnvProblem positions a problem at the layer of the configuration
 // that sets job env variable key, the one that wins.
 func (g *merger) jobEnvProblem(code, key, msg string) diag.ValidationError {
+	return g.jobVarProblem(code, []string{"env", key}, msg)
+}
+
+// jobVarProblem positions a problem at the layer of the configuration
+// that sets the job variable at path (under job_variables), the one that
+// wins; a variable no layer sets is the environment's.
+func (g *merger) jobVarProblem(code string, path []string, msg string) diag.ValidationError {
 	has := func(jv map[string]any) bool {
-		env, _ := jv["env"].(map[string]any)
-		_, ok := env[key]
-		return ok
+		var v any = jv
+		for _, k := range path {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return false
+			}
+			if v, ok = m[k]; !ok {
+				return false
+			}
+		}
+		return true
 	}
+	at := func(base ...string) []string { return append(base, append([]string{"job_variables"}, path...)...) }
 	switch {
 	case g.ov != nil && has(g.ov.JobVariables):
-		return g.c.Problem(code, append(g.envPath(), "job_variables", "env", key), msg)
+		return g.c.Problem(code, at(g.envPath()...), msg)
 	case g.base != nil && has(g.base.JobVariables):
-		return g.c.Problem(code, append(slices.Clone(g.flowPath), "job_variables", "env", key), msg)
+		return g.c.Problem(code, at(slices.Clone(g.flowPath)...), msg)
 	case g.tmpl != nil && has(g.tmpl.JobVariables):
-		return g.c.TemplateProblem(code, []string{g.typ + "_deployment", "job_variables", "env", key}, msg)
+		return g.c.TemplateProblem(code, at(g.typ+"_deployment"), msg)
 	case g.e.WorkPools[g.typ] != nil && has(g.e.WorkPools[g.typ].JobVariables):
-		return g.c.Problem(code, []string{"environments", g.e.Name, "work_pools", g.typ, "job_variables", "env", key}, msg)
+		return g.c.Problem(code, at("environments", g.e.Name, "work_pools", g.typ), msg)
+	case len(path) == 2 && path[0] == "env":
+		return g.c.Problem(code, []string{"environments", g.e.Name, "env", path[1]}, msg)
 	}
-	return g.c.Problem(code, []string{"environments", g.e.Name, "env", key}, msg)
+	return g.c.Problem(code, []string{"environments", g.e.Name}, msg)
 }
 
 func (m *ConfigurationManager) latestProblem(typ string, fc *schema.FlowConfig) diag.ValidationError {

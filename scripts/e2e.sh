@@ -51,6 +51,11 @@ venv="$(bash "$REPO/scripts/prefect-venv.sh" | tail -n 1)"
 export PREFECTGEN_PREFECT="$venv/bin/prefect"
 mark "build and venv" "$t"
 
+log "the base job templates prefectgen checks job variables against match the pinned releases"
+t=$SECONDS
+bash "$REPO/scripts/worker-templates.sh" --check
+mark "job templates" "$t"
+
 log "the Docker engine"
 t=$SECONDS
 if ! timeout 10 docker info >/dev/null 2>&1; then

@@ -4,6 +4,7 @@
 #   scripts/prefect-venv.sh            # prints the venv path on its last stdout line
 #   PREFECT_VENV=/some/dir scripts/prefect-venv.sh
 #   PYTHON=python3.11 scripts/prefect-venv.sh
+#   PREFECT_VENV=DIR PREFECT_REQUIREMENTS=FILE scripts/prefect-venv.sh   # another pinned set
 #
 # The venv defaults to $REPO/.cache/prefect-venv. A stamp file inside it records the
 # sha256 of scripts/requirements-prefect.txt; when it matches (and the venv's python
@@ -12,7 +13,7 @@
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-REQ="$REPO/scripts/requirements-prefect.txt"
+REQ="${PREFECT_REQUIREMENTS:-$REPO/scripts/requirements-prefect.txt}"
 VENV="${PREFECT_VENV:-$REPO/.cache/prefect-venv}"
 PYTHON="${PYTHON:-python3}"
 STAMP="$VENV/.prefectgen-requirements.sha256"
