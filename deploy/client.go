@@ -7,22 +7,32 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
+
+	"prefectgen/redact"
 )
 
-// Client reads a Prefect server's REST API.
+// Client reads and changes a Prefect server through its REST API.
 type Client struct {
-	// API is the API base URL, such as http://127.0.0.1:4200/api.
+	// API is the API base URL, such as http://127.0.0.1:4200/api, or a
+	// Prefect Cloud workspace's .../api/accounts/ID/workspaces/ID.
 	API  string
+	Auth Credentials
 	HTTP *http.Client
+	// Backoff is the first wait before a retry; it doubles each time, up
+	// to maxBackoff, with jitter.
+	Backoff time.Duration
 }
 
 // NewClient returns a client for the API at api.
-func NewClient(api string) *Client {
-	return &Client{API: strings.TrimSuffix(api, "/"), HTTP: &http.Client{Timeout: 30 * time.Second}}
+func NewClient(api string, auth Credentials) *Client {
+	return &Client{API: strings.TrimSuffix(api, "/"), Auth: auth, HTTP: &http.Client{Timeout: 30 * time.Second}, Backoff: 250 * time.Millisecond}
 }
 
 // APIError is an answer of the API other than success.
@@ -41,9 +51,53 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
 }
 
-// do sends a request and decodes a JSON answer into out (if not nil). It
-// retries transient failures (connection errors, 502-504; a server on
-// SQLite answers 503 while its database is locked) a few times, backing off.
+// Retries of transient failures.
+const (
+	maxAttempts = 6
+	maxBackoff  = 4 * time.Second
+)
+
+// idempotent reports whether a request can be sent again without harm:
+// reads (GETs, and the POSTs that filter, count or paginate), and the
+// writes that set a state (PATCH, PUT, DELETE).
+func idempotent(method, path string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPatch, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	for _, suffix := range []string{"/filter", "/count", "/paginate"} {
+		if strings.HasSuffix(path, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// transient reports whether an answer is worth another try of a request
+// that can be sent again: the server is overloaded, restarting or
+// briefly failing (a server on SQLite answers 503 while its database is
+// locked).
+func transient(status int) bool {
+	return status == http.StatusTooManyRequests || status == http.StatusRequestTimeout || status >= 500
+}
+
+// notDone reports whether an answer says the server did not carry the
+// request out, so that any request can be sent again: the statuses
+// Prefect's own client retries for every method.
+func notDone(status int) bool {
+	switch status {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable:
+		return true
+	}
+	return false
+}
+
+// do sends a request and decodes a JSON answer into out (if not nil).
+// Transient failures (connection errors, timeouts, 408, 429, 5xx) are
+// retried with exponential backoff and jitter, at most maxAttempts times,
+// for requests that can be sent again (see idempotent); others only when
+// the server cannot have carried them out: a refused connection, or 408,
+// 429, 502 and 503, as Prefect's own client does.
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
 	var payload []byte
 	if body != nil {
@@ -52,56 +106,107 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 			return err
 		}
 	}
+	again := idempotent(method, path)
 	var lastErr error
-	connErrors := 0
-	for attempt := 0; attempt < 6 && connErrors < 3; attempt++ {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Duration(attempt) * 250 * time.Millisecond):
+			if err := c.wait(ctx, attempt, lastErr); err != nil {
+				return err
 			}
 		}
-		req, err := http.NewRequestWithContext(ctx, method, c.API+path, bytes.NewReader(payload))
-		if err != nil {
+		retry, err := c.once(ctx, method, path, payload, body != nil, out)
+		if err == nil {
+			return nil
+		}
+		lastErr = err
+		var ae *APIError
+		if !retry || (!again && !refused(err) && !(errors.As(err, &ae) && notDone(ae.Status))) {
 			return err
 		}
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := c.HTTP.Do(req)
-		if err != nil {
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				err = ue.Err
-			}
-			lastErr = fmt.Errorf("%s %s: %w", method, c.API+path, err)
-			connErrors++
-			continue
-		}
-		data, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		if resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusGatewayTimeout {
-			lastErr = &APIError{Status: resp.StatusCode, Body: string(data)}
-			continue
-		}
-		if resp.StatusCode >= 300 {
-			return &APIError{Status: resp.StatusCode, Body: string(data)}
-		}
-		if out != nil && len(data) > 0 {
-			dec := json.NewDecoder(bytes.NewReader(data))
-			dec.UseNumber()
-			if err := dec.Decode(out); err != nil {
-				return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
-			}
-		}
-		return nil
 	}
 	return lastErr
+}
+
+// once sends the request once; retry says whether a failure is transient.
+func (c *Client) once(ctx context.Context, method, path string, payload []byte, hasBody bool, out any) (retry bool, err error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.API+path, bytes.NewReader(payload))
+	if err != nil {
+		return false, err
+	}
+	if hasBody {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if h := c.Auth.header(); h != "" {
+		req.Header.Set("Authorization", h)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return ctx.Err() == nil, fmt.Errorf("%s %s: %w", method, redact.URL(c.API+path), err)
+	}
+	data, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return true, err
+	}
+	if resp.StatusCode >= 300 {
+		e := &APIError{Status: resp.StatusCode, Body: string(data)}
+		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			e.Body = strings.TrimSpace(e.Body) + c.authHint()
+		}
+		return transient(resp.StatusCode), retryAfter{e, resp.Header.Get("Retry-After")}
+	}
+	if out != nil && len(data) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		if err := dec.Decode(out); err != nil {
+			return false, fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
+		}
+	}
+	return false, nil
+}
+
+// authHint says how to authenticate, after a 401 or 403.
+func (c *Client) authHint() string {
+	if c.Auth.header() == "" {
+		return " (no credentials were sent: set PREFECT_API_KEY for Prefect Cloud, or PREFECT_API_AUTH_STRING for a server with basic authentication, in the environment or the active Prefect profile)"
+	}
+	return " (the credentials were refused: check PREFECT_API_KEY or PREFECT_API_AUTH_STRING)"
+}
+
+// retryAfter is an API error with the server's Retry-After.
+type retryAfter struct {
+	*APIError
+	after string
+}
+
+func (r retryAfter) Unwrap() error { return r.APIError }
+
+// wait sleeps before attempt: the server's Retry-After (at most
+// maxBackoff), else Backoff doubled each attempt, capped, with jitter.
+func (c *Client) wait(ctx context.Context, attempt int, last error) error {
+	d := min(c.Backoff<<(attempt-1), maxBackoff)
+	d = d/2 + rand.N(d/2+1)
+	var ra retryAfter
+	if errors.As(last, &ra) {
+		if secs, err := strconv.Atoi(ra.after); err == nil {
+			d = min(time.Duration(secs)*time.Second, maxBackoff)
+		}
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+// refused reports whether a request failed before the server got it.
+func refused(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // Health checks that the server answers.

@@ -5,9 +5,12 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"prefectgen/redact"
 )
 
 // Command is one run of an outside tool.
@@ -18,11 +21,20 @@ type Command struct {
 	Env []string
 }
 
-// String writes the command as a shell would read it.
+// secretVariables are the variables whose values a command line never
+// shows.
+var secretVariables = []string{"PREFECT_API_KEY", "PREFECT_API_AUTH_STRING"}
+
+// String writes the command as a shell would read it, with credentials
+// hidden.
 func (c Command) String() string {
 	var parts []string
 	for _, e := range c.Env {
-		parts = append(parts, shellQuote(e))
+		k, _, _ := strings.Cut(e, "=")
+		if slices.Contains(secretVariables, k) {
+			e = k + "=***"
+		}
+		parts = append(parts, shellQuote(redact.URL(e)))
 	}
 	for _, a := range c.Args {
 		parts = append(parts, shellQuote(a))

@@ -23,6 +23,10 @@ const (
 	Delete Kind = "delete"
 	// Stale: made by prefectgen, no longer generated, left in place.
 	Stale Kind = "stale"
+	// Unowned: made by an earlier prefectgen, without a project tag, and
+	// not generated now: it may be another repository's, so it is never
+	// deleted.
+	Unowned Kind = "unowned"
 )
 
 // Action is what the plan does with one deployment.
@@ -39,6 +43,12 @@ type Action struct {
 	// Unmanaged is set when a deployment to create already exists
 	// without prefectgen's tag: someone else made it.
 	Unmanaged bool
+	// Owner is the other project a deployment to create already belongs
+	// to (its project: tag).
+	Owner string
+	// Adopted is set for an update of a deployment an earlier prefectgen
+	// made without a project tag: it gets this project's.
+	Adopted bool
 }
 
 // changes reports whether the action changes the server when applied.
@@ -68,22 +78,36 @@ func (s Scope) Filter(deps []model.DeploymentConfig) []model.DeploymentConfig {
 
 // Plan compares the desired deployments of one environment (already in
 // scope) with the server: every managed deployment of the environment is
-// read, with pagination. Managed deployments that are no longer desired
-// are Stale. vars resolves {{ $VAR }} placeholders as the deploy will.
-func Plan(ctx context.Context, c *Client, env string, desired []model.DeploymentConfig, scope Scope, vars map[string]string) ([]Action, error) {
+// read, with pagination. With a project, the deployments are told apart
+// by their project: tag: this project's are compared and, when no longer
+// desired, Stale; those of an earlier prefectgen without a project tag
+// are adopted when desired and otherwise Unowned; another project's are
+// never touched. vars resolves {{ $VAR }} placeholders as the deploy will.
+func Plan(ctx context.Context, c *Client, env, project string, desired []model.DeploymentConfig, scope Scope, vars map[string]string) ([]Action, error) {
 	live, err := c.DeploymentsWithTags(ctx, model.ManagedTag, model.EnvTag(env))
 	if err != nil {
 		return nil, err
 	}
-	byName := map[string]*Deployment{}
+	mine := map[string]*Deployment{}
+	legacy := map[string]*Deployment{}
+	foreign := map[string]*Deployment{}
 	for i := range live {
-		byName[live[i].FullName()] = &live[i]
+		l := &live[i]
+		switch p := model.ProjectOf(l.Tags); {
+		case project == "" || p == project:
+			mine[l.FullName()] = l
+		case p == "":
+			legacy[l.FullName()] = l
+		default:
+			foreign[l.FullName()] = l
+		}
 	}
 	// A deployment to create that exists without the tag was made by
 	// someone else and would be overwritten: find those in one query.
 	var missing []string
 	for i := range desired {
-		if _, ok := byName[desired[i].FullName]; !ok {
+		n := desired[i].FullName
+		if mine[n] == nil && legacy[n] == nil && foreign[n] == nil {
 			missing = append(missing, desired[i].DeploymentName)
 		}
 	}
@@ -100,27 +124,35 @@ func Plan(ctx context.Context, c *Client, env string, desired []model.Deployment
 	for i := range desired {
 		d := &desired[i]
 		seen[d.FullName] = true
-		l, ok := byName[d.FullName]
-		if !ok {
-			a := Action{Kind: Create, FullName: d.FullName, Desired: d}
-			if other, exists := otherByName[d.FullName]; exists {
-				a.Unmanaged, a.Live = true, other
+		a := Action{Kind: Create, FullName: d.FullName, Desired: d}
+		switch {
+		case mine[d.FullName] != nil:
+			a.Live = mine[d.FullName]
+		case legacy[d.FullName] != nil:
+			a.Live, a.Adopted = legacy[d.FullName], true
+		case foreign[d.FullName] != nil:
+			a.Live, a.Owner = foreign[d.FullName], model.ProjectOf(foreign[d.FullName].Tags)
+		case otherByName[d.FullName] != nil:
+			a.Live, a.Unmanaged = otherByName[d.FullName], true
+		}
+		if a.Live != nil && !a.Unmanaged && a.Owner == "" {
+			a.Fields = Diff(*d, a.Live, vars)
+			a.Kind = Same
+			if len(a.Fields) > 0 {
+				a.Kind = Update
 			}
-			out = append(out, a)
-			continue
 		}
-		if fields := Diff(*d, l, vars); len(fields) > 0 {
-			out = append(out, Action{Kind: Update, FullName: d.FullName, Desired: d, Live: l, Fields: fields})
-		} else {
-			out = append(out, Action{Kind: Same, FullName: d.FullName, Desired: d, Live: l})
-		}
+		out = append(out, a)
 	}
-	for i := range live {
-		l := &live[i]
-		if seen[l.FullName()] || !scope.hasFlow(l.FlowName) || !scope.hasType(typeOf(l)) {
-			continue
+	for _, group := range []struct {
+		live map[string]*Deployment
+		kind Kind
+	}{{mine, Stale}, {legacy, Unowned}} {
+		for name, l := range group.live {
+			if !seen[name] && scope.hasFlow(l.FlowName) && scope.hasType(typeOf(l)) {
+				out = append(out, Action{Kind: group.kind, FullName: name, Live: l})
+			}
 		}
-		out = append(out, Action{Kind: Stale, FullName: l.FullName(), Live: l})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].FullName < out[j].FullName })
 	return out, nil
@@ -148,5 +180,5 @@ func Counts(actions []Action) map[Kind]int {
 // HasChanges reports whether applying the plan would change the server
 // (stale deployments count: prune would delete them).
 func HasChanges(actions []Action) bool {
-	return slices.ContainsFunc(actions, func(a Action) bool { return a.Kind != Same })
+	return slices.ContainsFunc(actions, func(a Action) bool { return a.Kind != Same && a.Kind != Unowned })
 }

@@ -57,6 +57,12 @@ func (r *run) createPool(ctx context.Context, name, typ string) error {
 	}
 	r.log("running: %s", c)
 	if o := runCommand(ctx, c); o.err != nil {
+		// Another deploy may have created it meanwhile: that is fine when
+		// it has the type wanted.
+		if wp, err := r.Client.WorkPool(ctx, name); err == nil && wp.Type == typ {
+			r.log("work pool %s was created meanwhile, as %s", name, typ)
+			return nil
+		}
 		return errors.New(o.reason())
 	}
 	return nil

@@ -17,8 +17,8 @@ func (r *run) prune(ctx context.Context, actions []Action) []Result {
 		}
 		res := Result{FullName: a.FullName}
 		switch {
-		case !slices.Contains(a.Live.Tags, model.ManagedTag):
-			res.Outcome, res.Reason = Failed, "not managed by prefectgen; left alone"
+		case !slices.Contains(a.Live.Tags, model.ManagedTag) || model.ProjectOf(a.Live.Tags) != r.Project:
+			res.Outcome, res.Reason = Failed, "not this project's; left alone"
 		case r.DryRun:
 			r.log("would delete: %s (%s)", a.FullName, a.Live.ID)
 			res.Outcome = Planned
@@ -36,8 +36,11 @@ func (r *run) prune(ctx context.Context, actions []Action) []Result {
 }
 
 // Clean deletes the stale deployments of a plan: those prefectgen made
-// and no longer generates.
-func Clean(ctx context.Context, actions []Action, o Options) []Result {
+// for the project and no longer generates. It needs a project.
+func Clean(ctx context.Context, actions []Action, o Options) ([]Result, error) {
+	if o.Project == "" {
+		return nil, ErrNoProject
+	}
 	r := &run{Options: o}
 	var deletes []Action
 	for _, a := range actions {
@@ -46,5 +49,5 @@ func Clean(ctx context.Context, actions []Action, o Options) []Result {
 			deletes = append(deletes, a)
 		}
 	}
-	return r.prune(ctx, deletes)
+	return r.prune(ctx, deletes), nil
 }

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"prefectgen/model"
+	"prefectgen/redact"
 )
 
 // Outcome is what happened to one deployment.
@@ -72,6 +74,9 @@ type Options struct {
 	Atomic bool
 	// CreatePools creates missing work pools with the right type.
 	CreatePools bool
+	// Project is the repository's project (the configuration's
+	// project:), "" for none; Prune needs one.
+	Project string
 	// Log receives one line per command run (or, in a dry run, that would
 	// run). Calls never overlap.
 	Log func(string)
@@ -120,7 +125,15 @@ func (r *run) log(format string, a ...any) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.Log(fmt.Sprintf(format, a...))
+	r.Log(r.redact(fmt.Sprintf(format, a...)))
+}
+
+// redact hides the credentials, and URL passwords, in s.
+func (r *run) redact(s string) string {
+	if r.Client == nil {
+		return redact.URL(s)
+	}
+	return r.Client.Auth.Secrets().String(s)
 }
 
 // progress reports one finished deployment.
@@ -129,6 +142,7 @@ func (r *run) progress(res Result) {
 	defer r.mu.Unlock()
 	r.done++
 	if r.Progress != nil {
+		res.Reason = r.redact(res.Reason)
 		r.Progress(res, r.done, r.total)
 	}
 }
@@ -144,13 +158,16 @@ func (r *run) progress(res Result) {
 func Run(ctx context.Context, env string, desired []model.DeploymentConfig, scope Scope, o Options) (*Report, error) {
 	start := time.Now()
 	r := &run{Options: o}
+	if r.Prune && r.Project == "" {
+		return nil, ErrNoProject
+	}
 	if err := r.Client.Health(ctx); err != nil {
 		return nil, err
 	}
 	if err := r.checkPools(ctx, desired); err != nil {
 		return nil, err
 	}
-	actions, err := Plan(ctx, r.Client, env, desired, scope, r.Vars)
+	actions, err := Plan(ctx, r.Client, env, r.Project, desired, scope, r.Vars)
 	if err != nil {
 		return nil, err
 	}
@@ -186,10 +203,16 @@ func Run(ctx context.Context, env string, desired []model.DeploymentConfig, scop
 		cancel()
 	}
 	sortResults(results)
+	for i := range results {
+		results[i].Reason, results[i].URL = r.redact(results[i].Reason), r.redact(results[i].URL)
+	}
 	rep.Results = results
 	rep.Took = time.Since(start)
 	return rep, nil
 }
+
+// ErrNoProject is the error of a prune or clean without a project.
+var ErrNoProject = errors.New("deleting deployments needs the project they belong to: set project: NAME in deployment_config.yaml (prefectgen init sets it), so that a shared server's other repositories are never touched; deployments deployed from then on carry the tag project:NAME")
 
 // settle applies Force to the plan, and refuses to overwrite what
 // prefectgen does not own.
@@ -198,6 +221,8 @@ func (r *run) settle(actions []Action) error {
 		switch {
 		case a.Unmanaged && !r.Force:
 			return fmt.Errorf("deployment %s exists on the server and was not made by prefectgen (no %s tag); rename it, or deploy with --force to take it over", a.FullName, model.ManagedTag)
+		case a.Owner != "" && !r.Force:
+			return fmt.Errorf("deployment %s belongs to project %s (tag %s), not to %s; rename yours, or deploy with --force to take it over", a.FullName, a.Owner, model.ProjectTag(a.Owner), r.Project)
 		case a.Kind == Same && r.Force:
 			actions[i].Kind = Update
 			actions[i].Fields = []string{"(forced)"}
@@ -211,6 +236,9 @@ func (r *run) settle(actions []Action) error {
 // env is the environment of the prefect processes.
 func (r *run) env() []string {
 	env := []string{"PREFECT_API_URL=" + r.Client.API, "PREFECT_CLI_PROMPT=false", "PREFECT_CLI_COLORS=false", "COLUMNS=400"}
+	// The credentials prefectgen found (the environment's, or the active
+	// profile's), so that prefect authenticates as the REST client does.
+	env = append(env, r.Client.Auth.env()...)
 	if strings.HasPrefix(r.Client.API, "http://") {
 		// Plain HTTP has no certificates to check, but every Prefect client
 		// loads the CA bundle when it is built, several times per

@@ -19,7 +19,7 @@ func dep(flow, name string) model.DeploymentConfig {
 		Entrypoint: "flows/" + flow + ".py:" + flow, WorkPool: "pool", WorkPoolType: "process",
 		Schedules:  []model.Schedule{{Cron: "0 6 * * *", Active: true, Slug: "dev-python-1"}},
 		Parameters: map[string]any{"n": 1}, JobVariables: map[string]any{"env": map[string]any{"A": "1"}},
-		Tags:    []string{model.ManagedTag, model.EnvTag("dev"), model.TypeTag("python")},
+		Tags:    []string{model.ManagedTag, model.ProjectTag("p"), model.EnvTag("dev"), model.TypeTag("python")},
 		CodeDir: "/app", EnforceParameterSchema: true, Description: flow + " " + name,
 	}
 }
@@ -46,9 +46,9 @@ func newHarness(t *testing.T) *harness {
 	t.Setenv("FAKE_PREFECT_LOG", h.log)
 	t.Setenv("TMPDIR", t.TempDir())
 	h.opts = Options{
-		Client: NewClient(h.srv.api()), Root: t.TempDir(), Prefect: exe, Docker: "docker",
+		Client: NewClient(h.srv.api(), Credentials{}), Root: t.TempDir(), Prefect: exe, Docker: "docker",
 		Concurrency: 2, BatchSize: 25, Render: fakeRender, Vars: map[string]string{model.ImageTagVariable: "abc"},
-		UI: "http://ui", Revision: "abc",
+		UI: "http://ui", Revision: "abc", Project: "p",
 		Progress: func(r Result, done, total int) {
 			// Unsynchronised on purpose: Run promises calls never overlap,
 			// and the race detector checks it.
@@ -349,5 +349,57 @@ func TestRunProgressSerialised(t *testing.T) {
 	checkOutcomes(t, h.run(t, context.Background(), desired...), want)
 	if len(h.progress) != 6 || len(lines) != 6 {
 		t.Errorf("%d progress calls and %d log lines, want 6 and 6", len(h.progress), len(lines))
+	}
+}
+
+// TestRunProjects: on a server shared by two repositories, a deploy
+// with --prune deletes only its own project's stale deployments; one of
+// another project with the same name is refused unless forced; one an
+// earlier prefectgen made without a project tag is adopted when it is
+// generated, and otherwise never deleted.
+func TestRunProjects(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	other := func(flow, name string) model.DeploymentConfig {
+		d := dep(flow, name)
+		d.Tags = []string{model.ManagedTag, model.ProjectTag("q"), model.EnvTag("dev"), model.TypeTag("python")}
+		return d
+	}
+	legacy := func(flow, name string) model.DeploymentConfig {
+		d := dep(flow, name)
+		d.Tags = []string{model.ManagedTag, model.EnvTag("dev"), model.TypeTag("python")}
+		return d
+	}
+	// Repository q, and an earlier prefectgen, deployed these.
+	h.opts.Project = "q"
+	h.run(t, ctx, other("theirs", "dev"), other("clash", "dev"))
+	h.opts.Project = ""
+	h.run(t, ctx, legacy("old", "dev"), legacy("gone", "dev"))
+
+	h.opts.Project, h.opts.Prune = "p", true
+	rep := h.run(t, ctx, dep("mine", "dev"), dep("old", "dev"))
+	checkOutcomes(t, rep, map[string]Outcome{"mine/dev": Created, "old/dev": Updated})
+	if k := Counts(rep.Plan); k[Unowned] != 1 || k[Delete] != 0 {
+		t.Errorf("plan kinds %v: want gone/dev unowned and nothing to delete", k)
+	}
+	for _, name := range [][2]string{{"theirs", "dev"}, {"clash", "dev"}, {"gone", "dev"}} {
+		if _, err := h.opts.Client.DeploymentByName(ctx, name[0], name[1]); err != nil {
+			t.Errorf("%s/%s, not this project's, was deleted: %v", name[0], name[1], err)
+		}
+	}
+	old, _ := h.opts.Client.DeploymentByName(ctx, "old", "dev")
+	if model.ProjectOf(old.Tags) != "p" {
+		t.Errorf("old/dev was not adopted: tags %v", old.Tags)
+	}
+	if _, err := Run(ctx, "dev", []model.DeploymentConfig{dep("clash", "dev")}, Scope{}, h.opts); err == nil || !strings.Contains(err.Error(), "belongs to project q") {
+		t.Fatalf("a deployment of project q: %v", err)
+	}
+	// Without a project nothing is ever pruned.
+	h.opts.Project = ""
+	if _, err := Run(ctx, "dev", nil, Scope{}, h.opts); err != ErrNoProject {
+		t.Errorf("prune without a project: %v", err)
+	}
+	if _, err := Clean(ctx, nil, h.opts); err != ErrNoProject {
+		t.Errorf("clean without a project: %v", err)
 	}
 }

@@ -183,9 +183,7 @@ func (c *Client) runLogs(ctx context.Context, runID string) []string {
 		}
 		var out []string
 		for i := len(logs) - 1; i >= 0; i-- {
-			for _, l := range strings.Split(strings.TrimRight(logs[i].Message, "\n"), "\n") {
-				out = append(out, l)
-			}
+			out = append(out, strings.Split(strings.TrimRight(logs[i].Message, "\n"), "\n")...)
 		}
 		return out
 	}

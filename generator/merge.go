@@ -207,7 +207,11 @@ func (g *merger) tags() {
 			tags = append(tags, s.Tags...)
 		}
 	}
-	tags = append(tags, model.ManagedTag, model.EnvTag(g.e.Name), model.TypeTag(g.typ))
+	tags = append(tags, model.ManagedTag)
+	if g.c.Project != "" {
+		tags = append(tags, model.ProjectTag(g.c.Project))
+	}
+	tags = append(tags, model.EnvTag(g.e.Name), model.TypeTag(g.typ))
 	g.d.Tags = uniqueStrings(tags)
 }
 

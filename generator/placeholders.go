@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"prefectgen/generator/discover"
+	"prefectgen/model"
 	"prefectgen/schema"
 )
 
@@ -60,7 +61,7 @@ func uiURL(e *schema.EnvironmentConfig) string {
 	if e.UIURL != "" {
 		return strings.TrimSuffix(e.UIURL, "/")
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(e.PrefectAPIURL, "/"), "/api")
+	return model.UIBase(e.PrefectAPIURL)
 }
 
 // expandAll fills in placeholders in every string of v.

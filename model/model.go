@@ -1,5 +1,10 @@
 package model
 
+import (
+	"regexp"
+	"strings"
+)
+
 // ManagedTag marks every deployment prefectgen generates; plan, cleanup and
 // status only touch deployments that carry it.
 const ManagedTag = "managed-by:prefectgen"
@@ -13,6 +18,38 @@ const ImageTagVariable = "PREFECTGEN_IMAGE_TAG"
 // being deployed: a git_clone pull step refers to it as
 // "{{ $PREFECTGEN_COMMIT }}" and prefectgen deploy sets it.
 const CommitVariable = "PREFECTGEN_COMMIT"
+
+// UIBase is the Prefect UI of an API URL: a Prefect Cloud workspace's
+// https://api.prefect.cloud/api/accounts/A/workspaces/W is
+// https://app.prefect.cloud/account/A/workspace/W; a server's UI is its
+// API URL without /api.
+func UIBase(api string) string {
+	api = strings.TrimSuffix(api, "/")
+	if m := cloudAPI.FindStringSubmatch(api); m != nil {
+		host := m[2]
+		if h, ok := strings.CutPrefix(host, "api."); ok {
+			host = "app." + h
+		}
+		return m[1] + host + m[3] + "/account/" + m[4] + "/workspace/" + m[5]
+	}
+	return strings.TrimSuffix(api, "/api")
+}
+
+var cloudAPI = regexp.MustCompile(`^(https?://)([^/]+)(.*)/api/accounts/([^/]+)/workspaces/([^/]+)$`)
+
+// ProjectTag is the tag of a project's deployments: what tells one
+// repository's deployments from another's on a shared server.
+func ProjectTag(project string) string { return "project:" + project }
+
+// ProjectOf returns the project of a deployment's tags, "" for none.
+func ProjectOf(tags []string) string {
+	for _, t := range tags {
+		if p, ok := strings.CutPrefix(t, ProjectTag("")); ok {
+			return p
+		}
+	}
+	return ""
+}
 
 // EnvTag is the tag of an environment's deployments.
 func EnvTag(env string) string { return "env:" + env }
@@ -59,9 +96,9 @@ type DeploymentConfig struct {
 	Description    string         `json:"description"`
 	Version        string         `json:"version,omitempty"`
 	// ConcurrencyLimit is nil for no limit.
-	ConcurrencyLimit       *int   `json:"concurrency_limit"`
-	Paused                 bool   `json:"paused"`
-	EnforceParameterSchema bool   `json:"enforce_parameter_schema"`
+	ConcurrencyLimit       *int `json:"concurrency_limit"`
+	Paused                 bool `json:"paused"`
+	EnforceParameterSchema bool `json:"enforce_parameter_schema"`
 	// CodeDir is the folder the run starts in: the pull step's
 	// set_working_directory.
 	CodeDir string `json:"code_dir"`

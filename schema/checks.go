@@ -68,6 +68,9 @@ func sortedKeys[V any](m map[string]V) []string {
 func (c *Config) check() []diag.ValidationError {
 	var out []diag.ValidationError
 	add := func(p diag.ValidationError) { out = append(out, p) }
+	if c.Project != "" && (!ValidName(c.Project) || strings.ContainsAny(c.Project, " \t\r\n,")) {
+		add(c.Problem(diag.ConfigInvalidName, []string{"project"}, fmt.Sprintf("project %q: use letters, digits, '-', '_' and '.'", c.Project)))
+	}
 	for _, name := range sortedKeys(c.Environments) {
 		e := c.Environments[name]
 		base := []string{"environments", name}

@@ -49,6 +49,7 @@ var Types = []string{TypePython, TypeDocker, TypeKubernetes}
 
 // Config is deployment_config.yaml, validated and with defaults applied.
 type Config struct {
+	Project      string                        `json:"project"`
 	Environments map[string]*EnvironmentConfig `json:"environments"`
 	Images       ImagesConfig                  `json:"images"`
 	Naming       NamingConfig                  `json:"naming"`

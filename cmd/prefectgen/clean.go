@@ -47,14 +47,17 @@ prefectgen clean --env staging`,
 		if err := s.client.Health(ctx); err != nil {
 			return err
 		}
-		actions, err := deploy.Plan(ctx, s.client, s.env.Name, s.desired, s.scope, s.vars)
+		actions, err := deploy.Plan(ctx, s.client, s.env.Name, s.project.Config.Project, s.desired, s.scope, s.vars)
 		if err != nil {
 			return err
 		}
 		stale := deploy.Counts(actions)[deploy.Stale]
 		fmt.Fprintf(e.stdout, "%d managed deployments of %s are no longer generated\n", stale, s.env.Name)
-		results := deploy.Clean(ctx, actions, deploy.Options{Client: s.client, DryRun: o.dryRun,
+		results, err := deploy.Clean(ctx, actions, deploy.Options{Client: s.client, DryRun: o.dryRun, Project: s.project.Config.Project,
 			Log: func(l string) { fmt.Fprintln(e.stdout, "  "+l) }})
+		if err != nil {
+			return err
+		}
 		return printResults(e, results, time.Since(start), o.dryRun)
 	},
 }

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"prefectgen/deploy"
 
 	"github.com/spf13/pflag"
 )
@@ -138,8 +141,15 @@ func report(e *env, cmd string, err error) int {
 		}
 		return exitUsage
 	}
-	fmt.Fprintf(e.stderr, "prefectgen: %v\n", err)
+	fmt.Fprintf(e.stderr, "prefectgen: %s\n", hideCredentials(err.Error()))
 	return exitFailure
+}
+
+// hideCredentials hides Prefect's credentials (from the environment or
+// the active profile) and URL passwords in a message.
+func hideCredentials(s string) string {
+	settings, _ := deploy.ReadSettings(os.Getenv)
+	return settings.Secrets().String(s)
 }
 
 func usage(w io.Writer) {

@@ -15,7 +15,7 @@ import (
 	"prefectgen/deploy"
 	"prefectgen/generator"
 	"prefectgen/model"
-	"prefectgen/schema"
+	"prefectgen/redact"
 )
 
 type deployOpts struct {
@@ -119,7 +119,7 @@ func runDeploy(ctx context.Context, e *env, opts any, args []string) error {
 		Client: s.client, Root: root, Prefect: o.prefectPath(), Docker: o.docker,
 		Concurrency: o.concurrency, BatchSize: o.batchSize, Render: render, Vars: s.vars,
 		UI: s.ui, Revision: s.vars[model.ImageTagVariable], DryRun: o.dryRun,
-		Force: o.force, Prune: o.prune, Atomic: o.atomic, CreatePools: o.createPools,
+		Force: o.force, Prune: o.prune, Atomic: o.atomic, CreatePools: o.createPools, Project: s.project.Config.Project,
 		Log:  func(line string) { fmt.Fprintln(out, "  "+line) },
 		Plan: func(actions []deploy.Action) { printPlan(out, actions) },
 		Progress: func(r deploy.Result, done, total int) {
@@ -174,7 +174,7 @@ func warnJobAPIURL(e *env, s *session) {
 	}
 	for _, u := range slices.Sorted(maps.Keys(byURL)) {
 		fmt.Fprintf(e.stderr, "prefectgen: warning: the runs of %s will report to %s (job_variables.env.PREFECT_API_URL), not to %s, where they are deployed; remove PREFECT_API_URL from the job variables (CONFIG_JOB_API_URL)\n",
-			plural(len(byURL[u]), "deployment"), schema.RedactURL(u), schema.RedactURL(s.client.API))
+			plural(len(byURL[u]), "deployment"), redact.URL(u), redact.URL(s.client.API))
 	}
 }
 
@@ -195,6 +195,6 @@ func warnNetworks(e *env, s *session) {
 	}
 	if len(names) > 0 {
 		fmt.Fprintf(e.stderr, "prefectgen: warning: %s join a docker network, but the server is on the loopback (%s): their containers will not reach it; leave networks unset for a server on the worker's machine (the docker worker then uses host networking)\n",
-			plural(len(names), "deployment"), schema.RedactURL(s.client.API))
+			plural(len(names), "deployment"), redact.URL(s.client.API))
 	}
 }

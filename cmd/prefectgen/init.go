@@ -68,7 +68,7 @@ prefectgen init --flows-dir src/pipelines`,
 			fmt.Fprintf(e.stdout, "kept %s (it exists; init never overwrites it)\n", filepath.Join(root, existing))
 		} else {
 			path := filepath.Join(root, generator.ConfigNames[0])
-			if err := writeNew(path, starterConfig(res.Deployable(), o.flowsDir)); err != nil {
+			if err := writeNew(path, starterConfig(res.Deployable(), o.flowsDir, projectName(root))); err != nil {
 				return fmt.Errorf("writing %s: %w", path, err)
 			}
 			fmt.Fprintf(e.stdout, "wrote %s for %s\n", path, plural(len(res.Deployable()), "flow"))
@@ -112,11 +112,16 @@ func writeNew(path string, data []byte) error {
 	return f.Close()
 }
 
-func starterConfig(flows []discover.FlowMetadata, flowsDir string) []byte {
+func starterConfig(flows []discover.FlowMetadata, flowsDir, project string) []byte {
 	var b strings.Builder
 	b.WriteString(`# prefectgen configuration: 'prefectgen schema' prints every key,
 # 'prefectgen config show --env development' what it becomes.
-environments:
+`)
+	fmt.Fprintf(&b, `# The name of this repository's deployments on a shared server (the tag
+# project:%s): prefectgen clean and deploy --prune only delete those.
+project: %s
+`, project, strconv.Quote(project))
+	b.WriteString(`environments:
   development:
     prefect_api_url: "http://127.0.0.1:4200/api"
     work_pools:
@@ -142,7 +147,7 @@ environments:
 	b.WriteString("flows:\n")
 	for _, f := range flows {
 		fmt.Fprintf(&b, "  %s:\n", strconv.Quote(f.Name))
-		fmt.Fprintf(&b, "    # %s\n", f.Entrypoint)
+		fmt.Fprintf(&b, "    # %s\n", oneLine(f.Entrypoint))
 		var required []discover.Parameter
 		for _, p := range f.Parameters {
 			if p.Required && p.Kind != "positional_only" {
@@ -163,4 +168,20 @@ environments:
 		b.WriteString("    # schedules:\n    #   - cron: \"0 6 * * MON-FRI\"\n    #     timezone: \"UTC\"\n")
 	}
 	return []byte(b.String())
+}
+
+var projectChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// projectName is a project name for a repository: its folder's name,
+// with only the characters a tag takes.
+func projectName(root string) string {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		abs = root
+	}
+	name := strings.Trim(projectChars.ReplaceAllString(filepath.Base(abs), "-"), "-.")
+	if name == "" {
+		return "flows"
+	}
+	return name
 }

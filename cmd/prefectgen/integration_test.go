@@ -106,7 +106,7 @@ func TestIntegration(t *testing.T) {
 		t.Fatalf("generate: %d\n%s%s", code, out, errOut)
 	}
 	ctx := context.Background()
-	client := deploy.NewClient(srv.API)
+	client := deploy.NewClient(srv.API, deploy.Credentials{})
 	api := []string{"--env", "development", "--api-url", srv.API}
 
 	t.Run("prefect accepts the generated prefect.yaml", func(t *testing.T) {
@@ -157,7 +157,7 @@ func TestIntegration(t *testing.T) {
 		}{
 			{"work pool", d.WorkPoolName == "default-agent-pool"},
 			{"entrypoint", d.Entrypoint == "flows/rpa1/workflow.py:extract_customer_records"},
-			{"tags", slices.Equal(d.Tags, []string{"crm", "managed-by:prefectgen", "env:development", "type:python"})},
+			{"tags", slices.Equal(d.Tags, []string{"crm", "managed-by:prefectgen", "project:rpa-platform", "env:development", "type:python"})},
 			{"parameters", fmt.Sprint(d.Parameters) == "map[batch_size:100 cleanup:true use_distributed:false]"},
 			{"job variables", fmt.Sprint(d.JobVariables) == "map[env:map[CRM_EXPORT_DIR:flows/rpa1/data PYTHONPATH:. RPA_LOG_LEVEL:DEBUG RPA_TARGET_URL:http://localhost:8080] working_dir:.]"},
 			{"pull steps", fmt.Sprint(d.PullSteps) == "[map[prefect.deployments.steps.set_working_directory:map[directory:.]]]"},

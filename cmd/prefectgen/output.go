@@ -6,10 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"prefectgen/deploy"
-	"prefectgen/diag"
 	"strings"
 	"time"
+
+	"prefectgen/deploy"
+	"prefectgen/diag"
 )
 
 func writeJSON(w io.Writer, v any) error {
@@ -68,16 +69,25 @@ func printPlan(w io.Writer, actions []deploy.Action) {
 		switch a.Kind {
 		case deploy.Create:
 			note := ""
-			if a.Unmanaged {
+			switch {
+			case a.Unmanaged:
 				note = " (exists, not managed by prefectgen: taken over)"
+			case a.Owner != "":
+				note = fmt.Sprintf(" (exists, project %s's: taken over)", a.Owner)
 			}
 			fmt.Fprintf(w, "  + %s%s\n", a.FullName, note)
 		case deploy.Update:
-			fmt.Fprintf(w, "  ~ %s (%s)\n", a.FullName, strings.Join(a.Fields, ", "))
+			note := ""
+			if a.Adopted {
+				note = " (made by prefectgen without a project tag: adopted)"
+			}
+			fmt.Fprintf(w, "  ~ %s (%s)%s\n", a.FullName, strings.Join(a.Fields, ", "), note)
 		case deploy.Delete:
 			fmt.Fprintf(w, "  - %s\n", a.FullName)
 		case deploy.Stale:
 			fmt.Fprintf(w, "  ! %s is no longer generated (prefectgen clean, or deploy --prune, deletes it)\n", a.FullName)
+		case deploy.Unowned:
+			fmt.Fprintf(w, "  ? %s was made by prefectgen without a project tag and is not generated: left alone (delete it by hand if it is this repository's)\n", a.FullName)
 		}
 	}
 }

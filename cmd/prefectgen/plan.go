@@ -56,7 +56,7 @@ prefectgen plan --env production --detailed-exitcode`,
 		if err := s.client.Health(ctx); err != nil {
 			return err
 		}
-		actions, err := deploy.Plan(ctx, s.client, s.env.Name, s.desired, s.scope, s.vars)
+		actions, err := deploy.Plan(ctx, s.client, s.env.Name, s.project.Config.Project, s.desired, s.scope, s.vars)
 		if err != nil {
 			return err
 		}

@@ -9,11 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"prefectgen/deploy"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"prefectgen/deploy"
 )
 
 // prefectVenv builds (once per machine, then reuses) the virtualenv with
@@ -127,7 +128,7 @@ func startWorker(t *testing.T, venv, api, pool, typ, dir string) {
 	}
 	w := &prefectServer{cmd: cmd, log: logf}
 	t.Cleanup(w.stop)
-	client := deploy.NewClient(api)
+	client := deploy.NewClient(api, deploy.Credentials{})
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		if n, err := client.OnlineWorkers(context.Background(), pool); err == nil && n > 0 {

@@ -6,12 +6,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
+
 	"prefectgen/deploy"
 	"prefectgen/generator"
 	"prefectgen/model"
+	"prefectgen/redact"
 	"prefectgen/schema"
-	"slices"
-	"strings"
 
 	"github.com/spf13/pflag"
 )
@@ -63,6 +65,8 @@ type session struct {
 	scope   deploy.Scope
 	vars    map[string]string
 	ui      string
+	// secrets are the credentials, never to be printed.
+	secrets redact.Secrets
 }
 
 // open loads the repository, checks it is valid, and picks the
@@ -121,25 +125,59 @@ func (s *serverFlags) open(e *env, root string) (*session, error) {
 	}
 	if s.apiURL != "" {
 		if u, err := url.Parse(s.apiURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, usagef("--api-url %q: give an absolute http(s) URL such as http://127.0.0.1:4200/api", s.apiURL)
+			return nil, usagef("--api-url %q: give an absolute http(s) URL such as http://127.0.0.1:4200/api", redact.URL(s.apiURL))
 		}
 		api = s.apiURL
-		ui = strings.TrimSuffix(strings.TrimSuffix(api, "/"), "/api")
+		ui = model.UIBase(api)
+	}
+	settings, err := deploy.ReadSettings(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	warnAmbientURL(e, settings, api, s.apiURL != "")
+	vars, err := deployVars(root, all)
+	if err != nil {
+		return nil, err
 	}
 	return &session{
-		root: root, project: p, env: envCfg, client: deploy.NewClient(api),
-		desired: scope.Filter(all), all: all, scope: scope, vars: imageVars(root), ui: ui,
+		root: root, project: p, env: envCfg, client: deploy.NewClient(api, settings.Credentials),
+		desired: scope.Filter(all), all: all, scope: scope, vars: vars, ui: redact.URL(ui),
+		secrets: settings.Secrets(),
 	}, nil
 }
 
-// imageVars are the variables prefect.yaml's {{ $VAR }} placeholders
-// read: the image tag, from $PREFECTGEN_IMAGE_TAG or the git commit.
-func imageVars(root string) map[string]string {
+// warnAmbientURL warns when Prefect's own settings point at another API
+// than the one prefectgen talks to: prefectgen never switches to it.
+func warnAmbientURL(e *env, s deploy.Settings, api string, flag bool) {
+	if s.APIURL == "" || strings.TrimSuffix(s.APIURL, "/") == strings.TrimSuffix(api, "/") {
+		return
+	}
+	target := "the environment's prefect_api_url"
+	if flag {
+		target = "--api-url"
+	}
+	fmt.Fprintf(e.stderr, "prefectgen: warning: PREFECT_API_URL from %s is %s; prefectgen uses %s, %s (--api-url overrides it; PREFECT_API_URL never does)\n",
+		s.APIURLSource, redact.URL(s.APIURL), redact.URL(api), target)
+}
+
+// deployVars are the variables prefect.yaml's {{ $VAR }} placeholders
+// read: the image tag ($PREFECTGEN_IMAGE_TAG, else the git commit), and,
+// for deployments that clone the repository, the full commit.
+func deployVars(root string, deps []model.DeploymentConfig) (map[string]string, error) {
 	tag := os.Getenv(model.ImageTagVariable)
 	if tag == "" {
 		tag = gitRevision(root)
 	}
-	return map[string]string{model.ImageTagVariable: tag}
+	vars := map[string]string{model.ImageTagVariable: tag}
+	if !slices.ContainsFunc(deps, func(d model.DeploymentConfig) bool { return d.Git != nil }) {
+		return vars, nil
+	}
+	out, err := exec.Command("git", "-C", root, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return nil, fmt.Errorf("process.git deployments clone the commit being deployed, but %s is not a git checkout", root)
+	}
+	vars[model.CommitVariable] = strings.TrimSpace(string(out))
+	return vars, nil
 }
 
 // gitRevision is the repository's commit (12 characters, "-dirty" when

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
 	"prefectgen/generator"
 
 	"github.com/spf13/pflag"
