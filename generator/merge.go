@@ -307,6 +307,9 @@ func (g *merger) jobVariables() {
 	if img, ok := jv["image"].(string); ok && typ != schema.TypePython {
 		d.Image = withRegistry(img, e.DockerRegistry)
 		jv["image"] = d.Image
+		if msg := schema.CheckImage(d.Image); msg != "" && schema.CheckRegistry(e.DockerRegistry) == "" {
+			g.probs = append(g.probs, g.imageProblem(msg))
+		}
 		if strings.HasSuffix(d.Image, ":latest") {
 			g.probs = append(g.probs, g.m.latestProblem(typ, g.fc))
 		}
@@ -338,6 +341,25 @@ func (g *merger) checkJobVariables() {
 		g.probs = append(g.probs, g.c.Problem(diag.ConfigInvalidQuantity, []string{"environments", g.e.Name, "resource_limits", "memory"},
 			fmt.Sprintf("memory %q means %s millibytes to Kubernetes; write %sMi or %sM", mem, strings.TrimSuffix(mem, "m"), strings.TrimSuffix(mem, "m"), strings.TrimSuffix(mem, "m"))))
 	}
+}
+
+// imageProblem positions a bad image reference: the layer whose
+// job_variables.image sets it, else images.name.
+func (g *merger) imageProblem(msg string) diag.ValidationError {
+	for _, s := range []*schema.Settings{g.ov, g.base} {
+		if s != nil && hasPath(s.JobVariables, []string{"image"}) {
+			return g.jobVarProblem(diag.ConfigInvalidName, []string{"image"}, msg)
+		}
+	}
+	if g.tmpl != nil && hasPath(g.tmpl.JobVariables, []string{"image"}) ||
+		g.e.WorkPools[g.typ] != nil && hasPath(g.e.WorkPools[g.typ].JobVariables, []string{"image"}) {
+		return g.jobVarProblem(diag.ConfigInvalidName, []string{"image"}, msg)
+	}
+	if g.c.Written([]string{"images", "name"}) {
+		return g.c.Problem(diag.ConfigInvalidName, []string{"images", "name"}, msg)
+	}
+	// The default name comes from the flow's folder.
+	return diag.New(diag.ConfigInvalidName, diag.Pos{File: g.f.Path, Line: g.f.Line, Column: g.f.Column}, msg+"; set images.name")
 }
 
 // kubernetesMillis reports whether a memory quantity is in Kubernetes'
@@ -375,19 +397,7 @@ func (g *merger) jobEnvProblem(code, key, msg string) diag.ValidationError {
 // that sets the job variable at path (under job_variables), the one that
 // wins; a variable no layer sets is the environment's.
 func (g *merger) jobVarProblem(code string, path []string, msg string) diag.ValidationError {
-	has := func(jv map[string]any) bool {
-		var v any = jv
-		for _, k := range path {
-			m, ok := v.(map[string]any)
-			if !ok {
-				return false
-			}
-			if v, ok = m[k]; !ok {
-				return false
-			}
-		}
-		return true
-	}
+	has := func(jv map[string]any) bool { return hasPath(jv, path) }
 	at := func(base ...string) []string { return append(base, append([]string{"job_variables"}, path...)...) }
 	switch {
 	case g.ov != nil && has(g.ov.JobVariables):
@@ -522,4 +532,19 @@ func (m *ConfigurationManager) imageRef(f *discover.FlowMetadata, e *schema.Envi
 		tag = "{{ $" + model.ImageTagVariable + " }}"
 	}
 	return fmt.Sprint(name) + ":" + tag
+}
+
+// hasPath reports whether a map holds a value at path.
+func hasPath(m map[string]any, path []string) bool {
+	var v any = m
+	for _, k := range path {
+		mm, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		if v, ok = mm[k]; !ok {
+			return false
+		}
+	}
+	return true
 }

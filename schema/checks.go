@@ -96,6 +96,9 @@ func (c *Config) check() []diag.ValidationError {
 			out = append(out, c.checkPlaceholders(append(clone(p), "job_variables"), wp.JobVariables)...)
 			out = append(out, c.checkSecrets(append(clone(p), "job_variables"), wp.JobVariables)...)
 		}
+		if msg := CheckRegistry(e.DockerRegistry); msg != "" {
+			add(c.Problem(diag.ConfigInvalidName, append(clone(base), "docker_registry"), msg))
+		}
 		if m := e.ResourceLimits.Memory; m != "" && !ValidMemory(m) {
 			add(c.Problem(diag.ConfigInvalidQuantity, append(clone(base), "resource_limits", "memory"), fmt.Sprintf("memory %q is not a quantity", m)))
 		}

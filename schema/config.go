@@ -230,6 +230,15 @@ func (c *Config) Problem(code string, path []string, msg string) diag.Validation
 	return diag.New(code, p, msg)
 }
 
+// Written reports whether the configuration file writes path.
+func (c *Config) Written(path []string) bool {
+	if c.pos == nil {
+		return false
+	}
+	_, ok := c.pos.keys[joinPath(path...)]
+	return ok
+}
+
 // KeyProblem is Problem positioned at the key of path.
 func (c *Config) KeyProblem(code string, path []string, msg string) diag.ValidationError {
 	p := diag.Pos{File: c.File}

@@ -56,6 +56,9 @@ prefectgen images push --env production --dry-run`,
 		if err != nil {
 			return err
 		}
+		if verb != "build" && s.env.DockerRegistry == "" {
+			return fmt.Errorf("environment %s has no docker_registry: docker %s would use Docker Hub's library namespace (docker.io/library/...); set docker_registry, to docker.io/NAMESPACE for Docker Hub", s.env.Name, verb)
+		}
 		start := time.Now()
 		var deps []model.DeploymentConfig
 		for _, d := range s.desired {

@@ -57,7 +57,7 @@ func freePort(t *testing.T) int {
 // startServer starts prefect server on a free loopback port with a fresh
 // PREFECT_HOME (SQLite), waits for /api/health, and stops it, with every
 // process it started, when the test ends.
-func startServer(t *testing.T, venv string) *prefectServer {
+func startServer(t *testing.T, venv string, env ...string) *prefectServer {
 	t.Helper()
 	home := t.TempDir()
 	port := freePort(t)
@@ -67,6 +67,7 @@ func startServer(t *testing.T, venv string) *prefectServer {
 	}
 	cmd := exec.Command(filepath.Join(venv, "bin", "prefect"), "server", "start", "--host", "127.0.0.1", "--port", fmt.Sprint(port), "--no-ui", "--analytics-off")
 	cmd.Env = append(os.Environ(), "PREFECT_HOME="+home, "PREFECT_SERVER_ANALYTICS_ENABLED=false", "PREFECT_SERVER_UI_ENABLED=false", "PREFECT_API_URL=")
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
