@@ -31,11 +31,14 @@ type fakeServer struct {
 	down bool
 	// requests counts requests by "METHOD path-prefix".
 	requests map[string]int
+	// hiddenPools answer 404 to their first read: another deploy creates
+	// them between prefectgen's check and its create.
+	hiddenPools map[string]bool
 }
 
 func newFakeServer(t *testing.T) *fakeServer {
 	t.Helper()
-	f := &fakeServer{flows: map[string]string{}, deps: map[string]map[string]any{}, pools: map[string]string{}, requests: map[string]int{}}
+	f := &fakeServer{flows: map[string]string{}, deps: map[string]map[string]any{}, pools: map[string]string{}, requests: map[string]int{}, hiddenPools: map[string]bool{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)
 	return f
@@ -102,6 +105,11 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 	case len(parts) >= 2 && parts[0] == "deployments":
 		f.deployment(w, r.Method, parts, in)
 	case r.Method == "GET" && len(parts) == 2 && parts[0] == "work_pools":
+		if f.hiddenPools[parts[1]] {
+			delete(f.hiddenPools, parts[1])
+			writeJSON(w, 404, map[string]string{"detail": "Work pool not found"})
+			return
+		}
 		if typ, ok := f.pools[parts[1]]; ok {
 			writeJSON(w, 200, map[string]any{"name": parts[1], "type": typ})
 			return

@@ -296,6 +296,11 @@ func TestRunPools(t *testing.T) {
 	if h.srv.pools["new"] != "process" {
 		t.Errorf("pool not created as process: %v", h.srv.pools)
 	}
+	// Another deploy creates the pool between the check and the create:
+	// prefect work-pool create fails with "already exists", which is fine.
+	d.WorkPool = "racy"
+	h.srv.pools["racy"], h.srv.hiddenPools["racy"] = "process", true
+	checkOutcomes(t, h.run(t, context.Background(), d), map[string]Outcome{"a/dev": Updated})
 	d.WorkPoolType = "docker"
 	if _, err := Run(context.Background(), "dev", []model.DeploymentConfig{d}, Scope{}, h.opts); err == nil || !strings.Contains(err.Error(), "is of type process") {
 		t.Fatalf("wrong type: %v", err)
