@@ -301,8 +301,8 @@ func (r *run) concludeOne(ctx context.Context, d model.DeploymentConfig, kind Ki
 	case !applied && !b.unsure[d.FullName]:
 		res.Outcome, res.Reason = NotApplied, why
 	case readErr != nil:
-		res.Outcome = Failed
-		res.Reason = "could not read it back to verify it: " + readErr.Error()
+		res.Outcome = Unverified
+		res.Reason = "prefect deploy applied it, but the server could not be read back: " + readErr.Error()
 		if !applied {
 			res.Reason = why + "; whether it was applied is unknown: " + readErr.Error()
 		}

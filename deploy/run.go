@@ -30,6 +30,9 @@ const (
 	// NotApplied: never applied, because the run was interrupted or the
 	// server stopped answering first.
 	NotApplied Outcome = "not applied"
+	// Unverified: prefect deploy applied it, but the server stopped
+	// answering before it could be read back.
+	Unverified Outcome = "unverified"
 )
 
 // Result is what happened to one deployment.
@@ -109,8 +112,8 @@ func (r *Report) Count(o Outcome) int {
 	return n
 }
 
-// Failed reports whether any deployment failed.
-func (r *Report) Failed() bool { return r.Count(Failed) > 0 }
+// Failed reports whether any deployment failed or is unverified.
+func (r *Report) Failed() bool { return r.Count(Failed)+r.Count(Unverified) > 0 }
 
 // run is one deploy: the options and the serialised callbacks.
 type run struct {

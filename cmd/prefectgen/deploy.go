@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -79,19 +80,24 @@ prefectgen deploy --env development --flow etl --type docker --create-pools --ap
 prefectgen deploy --env production --dry-run`,
 	flags: func(fs *pflag.FlagSet) any {
 		o := &deployOpts{}
-		o.serverFlags.register(fs, true)
-		fs.BoolVar(&o.dryRun, "dry-run", false, "check and plan, print the commands, change nothing")
-		fs.IntVar(&o.concurrency, "concurrency", runtime.GOMAXPROCS(0), "prefect and docker processes at a time")
-		fs.IntVar(&o.batchSize, "batch-size", 25, "deployments applied by one prefect process at most")
-		fs.BoolVar(&o.force, "force", false, "apply deployments that are already as intended too")
-		fs.BoolVar(&o.createPools, "create-pools", false, "create missing work pools with the right type")
+		o.register(fs)
 		fs.BoolVar(&o.allowDrift, "allow-drift", false, "deploy even when the generated files have drifted")
-		fs.BoolVar(&o.prune, "prune", false, "delete managed deployments that are no longer generated")
-		fs.BoolVar(&o.atomic, "atomic", false, "when any deployment fails, put back every deployment this run changed")
-		fs.StringVar(&o.docker, "docker", "docker", "the docker executable")
 		return o
 	},
 	run: runDeploy,
+}
+
+// register adds the flags deploy and rollback share.
+func (o *deployOpts) register(fs *pflag.FlagSet) {
+	o.serverFlags.register(fs, true)
+	fs.BoolVar(&o.dryRun, "dry-run", false, "check and plan, print the commands, change nothing")
+	fs.IntVar(&o.concurrency, "concurrency", runtime.GOMAXPROCS(0), "prefect and docker processes at a time")
+	fs.IntVar(&o.batchSize, "batch-size", 25, "deployments applied by one prefect process at most")
+	fs.BoolVar(&o.force, "force", false, "apply deployments that are already as intended too")
+	fs.BoolVar(&o.createPools, "create-pools", false, "create missing work pools with the right type")
+	fs.BoolVar(&o.prune, "prune", false, "delete this project's deployments that are no longer generated")
+	fs.BoolVar(&o.atomic, "atomic", false, "when any deployment fails, put back every deployment this run changed")
+	fs.StringVar(&o.docker, "docker", "docker", "the docker executable")
 }
 
 func runDeploy(ctx context.Context, e *env, opts any, args []string) error {
@@ -107,6 +113,12 @@ func runDeploy(ctx context.Context, e *env, opts any, args []string) error {
 	if err := checkDrift(e, s, o.allowDrift); err != nil {
 		return err
 	}
+	return release(ctx, e, o, s, deploy.Release{Command: "deploy", Commit: gitCommit(root)})
+}
+
+// release runs the deploy pipeline on a session, prints what it did, and
+// records it in the environment's history (not a dry run).
+func release(ctx context.Context, e *env, o *deployOpts, s *session, rel deploy.Release) error {
 	warnJobAPIURL(e, s)
 	warnNetworks(e, s)
 	render, err := generator.PrefectFileRenderer(s.project, generator.GenerateOptions{})
@@ -116,7 +128,7 @@ func runDeploy(ctx context.Context, e *env, opts any, args []string) error {
 	out := e.stdout
 	tty := isTerminal(out)
 	rep, err := deploy.Run(ctx, s.env.Name, s.desired, s.scope, deploy.Options{
-		Client: s.client, Root: root, Prefect: o.prefectPath(), Docker: o.docker,
+		Client: s.client, Root: s.root, Prefect: o.prefectPath(), Docker: o.docker,
 		Concurrency: o.concurrency, BatchSize: o.batchSize, Render: render, Vars: s.vars,
 		UI: s.ui, Revision: s.vars[model.ImageTagVariable], DryRun: o.dryRun,
 		Force: o.force, Prune: o.prune, Atomic: o.atomic, CreatePools: o.createPools, Project: s.project.Config.Project,
@@ -137,11 +149,33 @@ func runDeploy(ctx context.Context, e *env, opts any, args []string) error {
 		return err
 	}
 	err = printResults(e, rep.Results, rep.Took, o.dryRun)
+	if !o.dryRun {
+		recordRelease(ctx, e, s, rel, rep)
+	}
 	if rep.Interrupted {
 		fmt.Fprintln(e.stderr, "prefectgen: interrupted; the summary above is what the server holds")
 		return exitError{exitInterrupted}
 	}
 	return err
+}
+
+// recordRelease adds the run to the environment's history on the server;
+// a failure to record is a warning, never a failed deploy.
+func recordRelease(ctx context.Context, e *env, s *session, rel deploy.Release, rep *deploy.Report) {
+	rel.Time = time.Now()
+	rel.Revision = s.vars[model.ImageTagVariable]
+	rel.Result = deploy.ReleaseResult(rep)
+	rel.Summary = deploy.Summary(rep.Results)
+	// Even an interrupted run is recorded; a second signal ends it.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	key := deploy.HistoryKey(s.project.Config.Project, s.env.Name)
+	rel, err := s.client.Record(ctx, key, rel, rep.Results)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "prefectgen: warning: the release was not recorded in the history: %s\n", s.secrets.String(err.Error()))
+		return
+	}
+	fmt.Fprintf(e.stdout, "recorded as release %d of %s (prefectgen history --env %s)\n", rel.Number, s.env.Name, s.env.Name)
 }
 
 // checkDrift refuses to deploy when the committed files differ from what

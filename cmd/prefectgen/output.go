@@ -112,7 +112,7 @@ func printResults(e *env, results []deploy.Result, took time.Duration, dry bool)
 	} else {
 		fmt.Fprintf(w, "\n%d created, %d updated, %d unchanged, %d deleted, %d failed",
 			count(deploy.Created), count(deploy.Updated), count(deploy.Unchanged), count(deploy.Deleted), count(deploy.Failed))
-		for _, o := range []deploy.Outcome{deploy.RolledBack, deploy.NotApplied} {
+		for _, o := range []deploy.Outcome{deploy.RolledBack, deploy.NotApplied, deploy.Unverified} {
 			if n := count(o); n > 0 {
 				fmt.Fprintf(w, ", %d %s", n, o)
 			}
@@ -121,7 +121,7 @@ func printResults(e *env, results []deploy.Result, took time.Duration, dry bool)
 	}
 	for _, r := range results {
 		switch {
-		case r.Outcome == deploy.Failed:
+		case r.Outcome == deploy.Failed || r.Outcome == deploy.Unverified:
 		case r.URL != "":
 			fmt.Fprintf(w, "  %-11s %s  %s\n", r.Outcome, r.FullName, r.URL)
 		case r.Reason != "" && r.Outcome != deploy.Planned:
@@ -132,7 +132,7 @@ func printResults(e *env, results []deploy.Result, took time.Duration, dry bool)
 	}
 	failed := 0
 	for _, r := range results {
-		if r.Outcome == deploy.Failed {
+		if r.Outcome == deploy.Failed || r.Outcome == deploy.Unverified {
 			if failed == 0 {
 				fmt.Fprintln(e.stderr, "failed:")
 			}

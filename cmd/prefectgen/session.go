@@ -72,6 +72,12 @@ type session struct {
 // open loads the repository, checks it is valid, and picks the
 // environment, its server and the deployments in scope.
 func (s *serverFlags) open(e *env, root string) (*session, error) {
+	return s.openWith(e, root, root)
+}
+
+// openWith is open for a repository at root whose git checkout, for the
+// commit and image tag, is gitRoot ("" for none: the caller sets them).
+func (s *serverFlags) openWith(e *env, root, gitRoot string) (*session, error) {
 	if s.env == "" {
 		return nil, usagef("--env NAME is required")
 	}
@@ -135,9 +141,11 @@ func (s *serverFlags) open(e *env, root string) (*session, error) {
 		return nil, err
 	}
 	warnAmbientURL(e, settings, api, s.apiURL != "")
-	vars, err := deployVars(root, all)
-	if err != nil {
-		return nil, err
+	vars := map[string]string{}
+	if gitRoot != "" {
+		if vars, err = deployVars(gitRoot, all); err != nil {
+			return nil, err
+		}
 	}
 	return &session{
 		root: root, project: p, env: envCfg, client: deploy.NewClient(api, settings.Credentials),
@@ -192,6 +200,15 @@ func gitRevision(root string) string {
 		rev += "-dirty"
 	}
 	return rev
+}
+
+// gitCommit is the full commit of the repository's HEAD, "" outside git.
+func gitCommit(root string) string {
+	out, err := exec.Command("git", "-C", root, "rev-parse", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func (s *serverFlags) prefectPath() string {
