@@ -34,6 +34,9 @@ type fakeServer struct {
 	// hiddenPools answer 404 to their first read: another deploy creates
 	// them between prefectgen's check and its create.
 	hiddenPools map[string]bool
+	// fail, when set, answers a request with its status instead (0: go
+	// on), under the lock.
+	fail func(method, path string) int
 }
 
 func newFakeServer(t *testing.T) *fakeServer {
@@ -73,6 +76,12 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"detail": "down"})
 		return
 	}
+	if f.fail != nil {
+		if status := f.fail(r.Method, path); status != 0 {
+			writeJSON(w, status, map[string]string{"detail": "injected"})
+			return
+		}
+	}
 	body, _ := io.ReadAll(r.Body)
 	var in map[string]any
 	if len(body) > 0 {
@@ -83,6 +92,20 @@ func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "/health":
 		writeJSON(w, 200, true)
+	case r.Method == "POST" && path == "/deployments/":
+		d := map[string]any{"id": f.id()}
+		for k, v := range in {
+			d[k] = v
+		}
+		if scheds, ok := in["schedules"].([]any); ok {
+			d["schedules"] = f.schedules(scheds)
+		}
+		if limit, ok := in["concurrency_limit"]; ok && limit != nil {
+			d["global_concurrency_limit"] = map[string]any{"limit": limit}
+		}
+		f.touch(d)
+		f.deps[d["id"].(string)] = d
+		writeJSON(w, 201, d)
 	case r.Method == "POST" && path == "/deployments/filter":
 		writeJSON(w, 200, f.filter(in))
 	case r.Method == "POST" && path == "/flows/filter":

@@ -30,6 +30,16 @@ func (r *run) rollback(ctx context.Context, actions []Action, results []Result) 
 	}
 	for _, a := range actions {
 		i, ok := index[a.FullName]
+		if a.Kind == Delete && ok && results[i].Outcome == Deleted {
+			res := &results[i]
+			if err := r.recreate(ctx, a.Live); err != nil {
+				res.Outcome, res.Reason = Failed, fmt.Sprintf("deleted, and re-creating it failed: %v; it is no longer on the server", err)
+			} else {
+				res.Outcome, res.Reason = RolledBack, "deleted by this run: re-created as it was (its past runs stay with the deleted one)"
+			}
+			r.log("rollback of %s: %s", a.FullName, res.Outcome)
+			continue
+		}
 		if !a.changes() || a.Desired == nil || !ok {
 			continue
 		}
@@ -122,6 +132,31 @@ func (r *run) restore(ctx context.Context, id string, was *Deployment) error {
 		}
 	}
 	return nil
+}
+
+// createdFields are the fields of a deployment a re-creation sends.
+var createdFields = []string{"name", "flow_id", "version", "description", "paused", "parameters", "parameter_openapi_schema",
+	"tags", "labels", "work_queue_name", "work_pool_name", "job_variables", "pull_steps", "entrypoint", "enforce_parameter_schema", "path"}
+
+// recreate creates a deleted deployment again, as it was.
+func (r *run) recreate(ctx context.Context, was *Deployment) error {
+	body := map[string]any{}
+	for _, f := range createdFields {
+		if v, ok := was.Raw[f]; ok && v != nil {
+			body[f] = v
+		}
+	}
+	if n := was.ConcurrencyLimit(); n > 0 {
+		body["concurrency_limit"] = n
+	}
+	var scheds []map[string]any
+	for _, s := range was.Schedules {
+		scheds = append(scheds, scheduleBody(s))
+	}
+	if len(scheds) > 0 {
+		body["schedules"] = scheds
+	}
+	return r.Client.do(ctx, http.MethodPost, "/deployments/", body, nil)
 }
 
 // scheduleBody is a schedule as the API takes it back.

@@ -408,3 +408,58 @@ func TestRunProjects(t *testing.T) {
 		t.Errorf("clean without a project: %v", err)
 	}
 }
+
+// TestRunAtomicRollbackFails: the server stops answering during the
+// rollback; the summary says the rollback failed and what the server
+// holds, never "rolled back".
+func TestRunAtomicRollbackFails(t *testing.T) {
+	h := newHarness(t)
+	h.opts.Client.Backoff = time.Millisecond
+	h.opts.Atomic, h.opts.Concurrency = true, 1
+	h.srv.fail = func(method, path string) int {
+		if method == "DELETE" && strings.HasPrefix(path, "/deployments/") {
+			h.srv.down = true // the rollback's first delete: the server dies
+			return 503
+		}
+		return 0
+	}
+	rep := h.run(t, context.Background(), dep("a", "dev"), dep("b", "boom"))
+	checkOutcomes(t, rep, map[string]Outcome{"a/dev": Failed, "b/boom": Failed})
+	if r := resultOf(rep, "a/dev"); !strings.Contains(r.Reason, "the rollback failed") || !strings.Contains(r.Reason, "the server holds the new version") {
+		t.Errorf("a/dev: %+v", r)
+	}
+}
+
+// TestRunAtomicPrune: a deploy with --atomic --prune whose second delete
+// fails puts back the deployment its first delete removed.
+func TestRunAtomicPrune(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.run(t, ctx, dep("keep", "dev"), dep("gone1", "dev"), dep("gone2", "dev"))
+	gone1, _ := h.opts.Client.DeploymentByName(ctx, "gone1", "dev")
+	h.opts.Atomic, h.opts.Prune = true, true
+	deletes := 0
+	h.srv.fail = func(method, path string) int {
+		if method == "DELETE" && strings.HasPrefix(path, "/deployments/") && !strings.Contains(path, "/schedules/") {
+			if deletes++; deletes >= 2 {
+				return 500
+			}
+		}
+		return 0
+	}
+	h.opts.Client.Backoff = time.Millisecond
+	rep := h.run(t, ctx, dep("keep", "dev"))
+	if r := resultOf(rep, "gone1/dev"); r.Outcome != RolledBack {
+		t.Errorf("gone1/dev, pruned then put back: %+v", r)
+	}
+	if r := resultOf(rep, "gone2/dev"); r.Outcome != Failed {
+		t.Errorf("gone2/dev, whose delete failed: %+v", r)
+	}
+	back, err := h.opts.Client.DeploymentByName(ctx, "gone1", "dev")
+	if err != nil {
+		t.Fatalf("gone1/dev was not put back: %v", err)
+	}
+	if fields := Diff(dep("gone1", "dev"), back, h.opts.Vars); len(fields) > 0 {
+		t.Errorf("gone1/dev came back different in %v (was %s)", fields, gone1.ID)
+	}
+}

@@ -3,12 +3,9 @@ package generator
 import (
 	"bytes"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"sort"
-
-	"prefectgen/generator/discover"
 )
 
 // Change is how one file differs between what is generated and the disk.
@@ -20,23 +17,16 @@ type Change struct {
 	New  []byte
 }
 
-// candidateName reports whether a file may be one prefectgen generated.
-func candidateName(name string) bool {
-	switch name {
-	case PrefectFile, MakeFragment, DockerIgnore, DockerfileName, path.Base(DocsFile):
-		return true
-	}
-	return false
-}
-
 // Changes compares generated files with the disk: files to create or
-// update, and generated files (those with the header) that are no longer
-// generated, to remove. Files without the header are never listed for
-// removal. The result is sorted by path.
-func Changes(root string, files map[string][]byte) ([]Change, error) {
+// update, and generated files (those with the header) of this project
+// that are no longer generated, to remove: the fixed files at the root,
+// and Dockerfiles under the flows' folder (flowsDir, "" for the root),
+// never inside a nested project. Files without the header are never
+// listed for removal. The result is sorted by path.
+func Changes(root, flowsDir string, files map[string][]byte) ([]Change, error) {
 	var out []Change
 	for rel, content := range files {
-		old, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+		old, err := ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
 		switch {
 		case os.IsNotExist(err):
 			out = append(out, Change{Path: rel, Kind: "create", New: content})
@@ -46,7 +36,7 @@ func Changes(root string, files map[string][]byte) ([]Change, error) {
 			out = append(out, Change{Path: rel, Kind: "update", Old: old, New: content})
 		}
 	}
-	existing, err := discover.WalkFiles(root, candidateName)
+	existing, err := staleCandidates(root, flowsDir)
 	if err != nil {
 		return nil, err
 	}
@@ -54,10 +44,7 @@ func Changes(root string, files map[string][]byte) ([]Change, error) {
 		if _, ok := files[rel]; ok {
 			continue
 		}
-		if rel == DocsFile[len("docs/"):] || (path.Base(rel) == path.Base(DocsFile) && rel != DocsFile) {
-			continue
-		}
-		old, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+		old, err := ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
 		if err != nil || !IsGenerated(old) {
 			continue
 		}
@@ -65,4 +52,14 @@ func Changes(root string, files map[string][]byte) ([]Change, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return slices.Clip(out), nil
+}
+
+// Changes compares the project's generated files with the disk (see
+// Changes).
+func (p *Project) Changes(files map[string][]byte) ([]Change, error) {
+	flowsDir := ""
+	if p.Config != nil {
+		flowsDir = p.Config.FlowsDir
+	}
+	return Changes(p.Root, flowsDir, files)
 }

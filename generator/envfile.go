@@ -2,7 +2,6 @@ package generator
 
 import (
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -123,7 +122,7 @@ func loadEnvFiles(root string, cfg *schema.Config, flows []discover.FlowMetadata
 			if _, done := files[rel]; rel == "" || done {
 				continue
 			}
-			data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+			data, err := ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
 			if err != nil {
 				probs = append(probs, diag.New(diag.UnreadableFile, diag.Pos{File: rel}, "cannot read: "+err.Error()))
 				files[rel] = envFile{}

@@ -193,7 +193,7 @@ func (g *gen) sources() string {
 }
 
 func (g *gen) readFile(rel string) ([]byte, error) {
-	return os.ReadFile(filepath.Join(g.p.Root, filepath.FromSlash(rel)))
+	return ReadFile(filepath.Join(g.p.Root, filepath.FromSlash(rel)))
 }
 
 // dockerfileData is what Dockerfile.tmpl renders.

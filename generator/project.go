@@ -89,7 +89,7 @@ func loadConfig(root, path string) (*schema.Config, []diag.ValidationError, erro
 	if path == "" {
 		return schema.Default(), nil, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		if explicit && errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, fmt.Errorf("configuration %s does not exist", path)
@@ -103,9 +103,12 @@ func loadConfig(root, path string) (*schema.Config, []diag.ValidationError, erro
 	}
 	for _, n := range TemplatesNames {
 		tp := filepath.Join(filepath.Dir(path), n)
-		tdata, err := os.ReadFile(tp)
-		if err != nil {
+		tdata, err := ReadFile(tp)
+		if errors.Is(err, fs.ErrNotExist) {
 			continue
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading %s: %w", displayPath(root, tp), err)
 		}
 		tprobs := cfg.LoadTemplates(displayPath(root, tp), tdata)
 		probs = append(probs, tprobs...)

@@ -92,7 +92,7 @@ func LoadTemplates(dir, displayDir string) (*Templates, error) {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tmpl") {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		data, err := ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
 			return nil, err
 		}

@@ -185,7 +185,7 @@ func checkDrift(e *env, s *session, allow bool) error {
 	if err != nil {
 		return err
 	}
-	changes, err := generator.Changes(s.root, gen.Files)
+	changes, err := s.project.Changes(gen.Files)
 	if err != nil || len(changes) == 0 || allow {
 		return err
 	}

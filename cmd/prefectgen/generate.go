@@ -103,7 +103,7 @@ prefectgen generate --check`,
 		if err != nil {
 			return err
 		}
-		changes, err := generator.Changes(root, out.Files)
+		changes, err := p.Changes(out.Files)
 		if err != nil {
 			return err
 		}
@@ -146,6 +146,13 @@ func reportDrift(e *env, root string, changes []generator.Change) error {
 }
 
 func applyChanges(e *env, root string, out *generator.Output, changes []generator.Change) error {
+	// Every path is checked before anything is written: no half-written
+	// set of files.
+	for _, c := range changes {
+		if err := generator.CheckWritable(root, c.Path); err != nil {
+			return fmt.Errorf("nothing was written: %w", err)
+		}
+	}
 	changed := map[string]bool{}
 	for _, c := range changes {
 		changed[c.Path] = true
