@@ -130,8 +130,11 @@ func (g *gen) prefectYAML() error {
 			return templateError("deployments.tmpl", err)
 		}
 		content, err = mergeRegion(existing, b.Bytes())
+		if err == nil {
+			err = checkHandWrittenKept(existing, content)
+		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", PrefectFile, err)
+			return fmt.Errorf("%s: %w; nothing was written", PrefectFile, err)
 		}
 		probs, err := g.clashes(existing, data.Deployments)
 		if err != nil {
@@ -149,6 +152,11 @@ func (g *gen) prefectYAML() error {
 	}
 	if err := SelfCheck(content, data.Deployments); err != nil {
 		return fmt.Errorf("the rendered %s does not hold what was intended, so it was not written: %w", PrefectFile, err)
+	}
+	if existing == nil || IsGenerated(existing) {
+		if err := headerCheck(PrefectFile, content); err != nil {
+			return err
+		}
 	}
 	g.out.Files[PrefectFile] = content
 	return nil

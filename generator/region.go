@@ -2,11 +2,15 @@ package generator
 
 import (
 	"fmt"
+	"prefectgen/model"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+	yamlv3 "go.yaml.in/yaml/v3"
 )
 
 var deploymentsKey = regexp.MustCompile(`^deployments:[ \t]*(#.*)?$`)
@@ -134,6 +138,25 @@ func replaceRegion(lines []string, m markers, w regionWriter) []byte {
 	return []byte(b.String())
 }
 
+var keepChomping = regexp.MustCompile(`:[ \t]*[|>][0-9]?\+[0-9]?[ \t]*(#.*)?\r?$`)
+
+// keepsBlankLines reports whether the last item of a list's lines holds a
+// block scalar with keep chomping (|+ or >+).
+func keepsBlankLines(lines []string) bool {
+	last := 0
+	for i, l := range lines {
+		if itemIndent.MatchString(l) {
+			last = i
+		}
+	}
+	for _, l := range lines[last:] {
+		if keepChomping.MatchString(strings.TrimRight(l, "\n")) {
+			return true
+		}
+	}
+	return false
+}
+
 // addRegion adds the markers and the region at the end of the
 // deployments list, or a deployments list at the end of the file.
 func addRegion(lines []string, w regionWriter) ([]byte, error) {
@@ -165,8 +188,13 @@ func addRegion(lines []string, w regionWriter) ([]byte, error) {
 			break
 		}
 	}
+	// Insert after the list's last item, before the blank lines and
+	// comments that lead the next top-level key; unless that item ends in
+	// a block scalar that keeps its trailing blank lines (|+): they are
+	// part of its value.
 	insert := stop
-	for insert > key+1 && (strings.TrimSpace(lines[insert-1]) == "" || strings.HasPrefix(strings.TrimSpace(lines[insert-1]), "#") && !strings.HasPrefix(lines[insert-1], " ")) {
+	keep := keepsBlankLines(lines[key+1 : stop])
+	for insert > key+1 && (strings.HasPrefix(lines[insert-1], "#") || !keep && strings.TrimSpace(lines[insert-1]) == "") {
 		insert--
 	}
 	indent := ""
@@ -260,4 +288,39 @@ func handWritten(existing []byte) ([]handEntry, error) {
 		}
 	}
 	return out, nil
+}
+
+// checkHandWrittenKept decodes a hand-written prefect.yaml before and
+// after the merge and refuses a merge that would change anything the
+// user wrote: every top-level key but deployments, and every deployment
+// that is not prefectgen's (tagged managed-by:prefectgen).
+func checkHandWrittenKept(before, after []byte) error {
+	var a, b map[string]any
+	if err := yamlv3.Unmarshal(before, &a); err != nil {
+		return nil // not YAML: reported elsewhere
+	}
+	if err := yamlv3.Unmarshal(after, &b); err != nil {
+		return fmt.Errorf("the merged file is not valid YAML: %w", err)
+	}
+	hand := func(m map[string]any) []any {
+		list, _ := m["deployments"].([]any)
+		var out []any
+		for _, item := range list {
+			d, _ := item.(map[string]any)
+			tags, _ := d["tags"].([]any)
+			if !slices.Contains(tags, any(model.ManagedTag)) {
+				out = append(out, item)
+			}
+		}
+		return out
+	}
+	for k, v := range a {
+		if k != "deployments" && !reflect.DeepEqual(v, b[k]) {
+			return fmt.Errorf("merging would change the hand-written value of %s", k)
+		}
+	}
+	if !reflect.DeepEqual(hand(a), hand(b)) {
+		return fmt.Errorf("merging would change a hand-written deployment")
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,7 +33,9 @@ func IsGenerated(data []byte) bool {
 }
 
 // hermeticFuncs are sprig's functions minus those that read the
-// environment, the clock or randomness: output must not depend on them.
+// environment, the clock, the network (getHostByName) or randomness
+// (encryptAES draws an IV): output must not depend on them. Those that
+// allocate what they are asked for are bounded (boundedFuncs).
 func hermeticFuncs() template.FuncMap {
 	fm := sprig.TxtFuncMap()
 	for name := range fm {
@@ -41,6 +44,7 @@ func hermeticFuncs() template.FuncMap {
 			name == "genPrivateKey", name == "genCA", name == "genCAWithKey", name == "genSelfSignedCert",
 			name == "genSelfSignedCertWithKey", name == "genSignedCert", name == "genSignedCertWithKey",
 			name == "derivePassword", name == "htpasswd", name == "bcrypt", name == "shuffle",
+			name == "encryptAES", name == "decryptAES", name == "getHostByName",
 			strings.HasPrefix(name, "date"), strings.HasPrefix(name, "rand"), strings.HasSuffix(name, "Date"),
 			name == "unixEpoch", name == "duration", name == "durationRound", name == "htmlDate", name == "htmlDateInZone":
 			delete(fm, name)
@@ -50,10 +54,12 @@ func hermeticFuncs() template.FuncMap {
 	fm["yamlValue"] = yamlValue
 	fm["dockerPath"] = dockerPath
 	fm["shellWord"] = shellWord
+	fm["shellArg"] = shellArg
 	fm["md"] = mdText
 	fm["code"] = mdCode
 	fm["echoText"] = echoText
 	fm["commitVariable"] = func() string { return model.CommitVariable }
+	maps.Copy(fm, boundedFuncs())
 	return fm
 }
 
@@ -72,7 +78,18 @@ var tmplErrLine = regexp.MustCompile(`^template: ([^:]+):(\d+):(?:(\d+):)? ?(.*)
 // (if not ""), whose {{define}}s and files replace the defaults of the
 // same name. displayDir names dir in errors.
 func LoadTemplates(dir, displayDir string) (*Templates, error) {
-	root := template.New("prefectgen").Funcs(hermeticFuncs()).Option("missingkey=error")
+	var set *template.Template
+	hook := func(name string, data any) (string, error) {
+		var w capWriter
+		if err := set.ExecuteTemplate(&w, name, data); err != nil {
+			return "", err
+		}
+		if s := strings.Trim(w.String(), "\n"); s != "" {
+			return "\n" + s, nil
+		}
+		return "", nil
+	}
+	root := template.New("prefectgen").Funcs(hermeticFuncs()).Funcs(template.FuncMap{"hook": hook}).Option("missingkey=error")
 	set, err := root.ParseFS(templates.FS, "*.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("prefectgen's own templates: %w", err)
@@ -100,6 +117,13 @@ func LoadTemplates(dir, displayDir string) (*Templates, error) {
 		if _, err := set.New(e.Name()).Parse(string(data)); err != nil {
 			return nil, templateError(file, err)
 		}
+		for _, tm := range set.Templates() {
+			if tm.Tree != nil && tm.Tree.ParseName == e.Name() {
+				if err := checkRangesIn(tm.Tree, tm.Tree.Root); err != nil {
+					return nil, templateError(file, err)
+				}
+			}
+		}
 		files[e.Name()] = file
 	}
 	return &Templates{set: set, files: files}, nil
@@ -124,11 +148,11 @@ func (t *Templates) render(name string, data any) ([]byte, error) {
 	if tm == nil {
 		return nil, fmt.Errorf("no template %s", name)
 	}
-	var b bytes.Buffer
-	if err := tm.Execute(&b, data); err != nil {
+	out, err := execute(tm, data)
+	if err != nil {
 		return nil, t.executeError(name, err)
 	}
-	return b.Bytes(), nil
+	return out, nil
 }
 
 var executingIn = regexp.MustCompile(`executing "([^"]+)"`)
@@ -136,23 +160,38 @@ var executingIn = regexp.MustCompile(`executing "([^"]+)"`)
 // executeError names the file that defines the template that failed (a
 // block of _helpers.tmpl, say), rather than the one being rendered.
 func (t *Templates) executeError(name string, err error) error {
-	te := templateError(name, err)
-	if m := executingIn.FindStringSubmatch(err.Error()); m != nil {
+	msg := err.Error()
+	// A hook's error wraps the hook template's own: report the innermost.
+	if locs := innerLocation.FindAllStringIndex(msg, -1); len(locs) > 1 {
+		msg = msg[locs[len(locs)-1][0]:]
+	}
+	te := templateError(name, errors.New(msg))
+	if m := tmplErrLine.FindStringSubmatch(msg); m != nil {
+		te.FilePath = m[1]
+	}
+	if m := executingIn.FindStringSubmatch(msg); m != nil {
 		if def := t.set.Lookup(m[1]); def != nil && def.ParseName != "" {
 			te.FilePath = def.ParseName
-			if user, ok := t.files[def.ParseName]; ok {
-				te.FilePath = user
-			}
 		}
+	}
+	if user, ok := t.files[te.FilePath]; ok {
+		te.FilePath = user
 	}
 	return te
 }
 
-// dockerPath quotes a path for a Dockerfile COPY (JSON form is not used:
-// paths with spaces are escaped instead).
-func dockerPath(p string) string {
+// innerLocation finds each "template: NAME:LINE:COL:" of a nested error.
+var innerLocation = regexp.MustCompile(`template: [^:\s]+:\d+:\d+: `)
+
+// dockerPath writes a path for a Dockerfile's COPY, escaping what the
+// Dockerfile parser would split or substitute. A line break cannot be
+// written in a Dockerfile: it is an error.
+func dockerPath(p string) (string, error) {
+	if strings.ContainsAny(p, "\n\r") {
+		return "", fmt.Errorf("path %q has a line break, which a Dockerfile cannot hold; rename it", p)
+	}
 	if !strings.ContainsAny(p, " \t\"'\\$") {
-		return p
+		return p, nil
 	}
 	var b strings.Builder
 	for _, r := range p {
@@ -161,7 +200,21 @@ func dockerPath(p string) string {
 		}
 		b.WriteRune(r)
 	}
-	return b.String()
+	return b.String(), nil
+}
+
+var plainShellWord = regexp.MustCompile(`^[A-Za-z0-9_./:@%+=,-]+$`)
+
+// shellArg quotes a word for a Dockerfile's RUN, which a POSIX shell
+// runs: a folder named a;b or with a backtick stays one argument.
+func shellArg(s string) (string, error) {
+	if strings.ContainsAny(s, "\n\r") {
+		return "", fmt.Errorf("%q has a line break, which a Dockerfile cannot hold; rename it", s)
+	}
+	if plainShellWord.MatchString(s) {
+		return s, nil
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'", nil
 }
 
 // shellWord quotes s for a shell command in a make recipe: single quotes

@@ -177,6 +177,11 @@ func (c *Config) checkSettings(base []string, s *Settings) []diag.ValidationErro
 	return out
 }
 
+// MaxInterval is the longest interval Prefect 3.9.1 reads from the ISO 8601
+// duration prefect.yaml holds (pydantic refuses a larger number of
+// seconds).
+const MaxInterval = 999_999_999
+
 func (c *Config) checkSchedule(p []string, sc model.Schedule) []diag.ValidationError {
 	var out []diag.ValidationError
 	kinds := 0
@@ -196,6 +201,10 @@ func (c *Config) checkSchedule(p []string, sc model.Schedule) []diag.ValidationE
 		if msg := CheckCron(sc.Cron); msg != "" {
 			out = append(out, c.Problem(diag.ConfigInvalidCron, append(clone(p), "cron"), fmt.Sprintf("cron %q: %s", sc.Cron, msg)))
 		}
+	}
+	if sc.Interval != nil && *sc.Interval > MaxInterval {
+		out = append(out, c.Problem(diag.ConfigInvalidValue, append(clone(p), "interval"),
+			fmt.Sprintf("interval %g seconds is more than Prefect reads: at most %d seconds (about 31 years)", *sc.Interval, MaxInterval)))
 	}
 	if sc.RRule != "" {
 		if msg := CheckRRule(sc.RRule); msg != "" {

@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"errors"
+
 	cueerrors "cuelang.org/go/cue/errors"
 	cueyaml "cuelang.org/go/encoding/yaml"
 	goyaml "github.com/goccy/go-yaml"
@@ -35,6 +37,11 @@ func validate(file string, data []byte, def string) ([]byte, *positions, []diag.
 		return nil, nil, []diag.ValidationError{diag.New(diag.ConfigNotUTF8, diag.Pos{File: file, Line: 1, Column: 1}, "file is not valid UTF-8")}
 	}
 	pos, err := indexYAML(file, data)
+	var deep tooDeep
+	if errors.As(err, &deep) {
+		return nil, nil, []diag.ValidationError{diag.New(diag.ConfigInvalidValue, diag.Pos{File: file, Line: deep.line, Column: 1},
+			fmt.Sprintf("values nested more than %d levels deep; prefectgen reads configurations up to that depth", maxNesting))}
+	}
 	if err != nil {
 		return nil, nil, []diag.ValidationError{yamlSyntax(file, err)}
 	}

@@ -143,3 +143,30 @@ func TestFifosNeverHang(t *testing.T) {
 		})
 	}
 }
+
+// TestInitOddNamesAndLinks: a flow folder with a line break in its name
+// gives a configuration that parses; a Makefile that is a symbolic link
+// stays one, its target gets the include.
+func TestInitOddNamesAndLinks(t *testing.T) {
+	repo := t.TempDir()
+	dir := filepath.Join(repo, "flows", "a\nb")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(repo, "requirements.txt"), []byte("prefect==3.9.1\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "workflow.py"), []byte("from prefect import flow\n\n\n@flow\ndef f():\n    pass\n"), 0o644)
+	os.MkdirAll(filepath.Join(repo, "build"), 0o755)
+	os.WriteFile(filepath.Join(repo, "build", "Makefile.real"), []byte("all:\n\techo hi\n"), 0o644)
+	os.Symlink(filepath.Join("build", "Makefile.real"), filepath.Join(repo, "Makefile"))
+	if out, errOut, code := cli(t, "init", repo); code != 0 {
+		t.Fatalf("init: exit %d\n%s%s", code, out, errOut)
+	}
+	if out, errOut, code := cli(t, "validate", repo); code != 0 || strings.Contains(errOut, "CONFIG_SYNTAX") {
+		t.Errorf("validate after init: exit %d\n%s%s", code, out, errOut)
+	}
+	fi, err := os.Lstat(filepath.Join(repo, "Makefile"))
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the Makefile is no longer a symbolic link: %v %v", fi.Mode(), err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(repo, "build", "Makefile.real")); !strings.Contains(string(data), "-include prefect.mk") {
+		t.Errorf("the link's target did not get the include:\n%s", data)
+	}
+}

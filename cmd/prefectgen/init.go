@@ -74,7 +74,7 @@ prefectgen init --flows-dir src/pipelines`,
 			fmt.Fprintf(e.stdout, "wrote %s for %s\n", path, plural(len(res.Deployable()), "flow"))
 		}
 		mk := filepath.Join(root, "Makefile")
-		data, err := os.ReadFile(mk)
+		data, err := generator.ReadFile(mk)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			fmt.Fprintf(e.stdout, "no Makefile in %s: add '-include prefect.mk' to yours to use the generated targets\n", root)
