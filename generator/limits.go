@@ -73,20 +73,9 @@ func boundedFuncs() template.FuncMap {
 	}
 }
 
-// checkRanges refuses a range over an integer literal beyond maxListLen
-// in a parsed template: {{ range 100000000000 }} would run for hours.
-func checkRanges(t *template.Template) error {
-	for _, tm := range t.Templates() {
-		if tm.Tree == nil {
-			continue
-		}
-		if err := checkRangesIn(tm.Tree, tm.Tree.Root); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
+// checkRangesIn refuses a range over an integer literal beyond
+// maxListLen in a parsed template: {{ range 100000000000 }} would run for
+// hours.
 func checkRangesIn(tree *parse.Tree, n parse.Node) error {
 	var lists []*parse.ListNode
 	switch x := n.(type) {
