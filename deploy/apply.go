@@ -253,7 +253,7 @@ func (r *run) conclude(ctx context.Context, todo []model.DeploymentConfig, kinds
 	var out []Result
 	for _, d := range todo {
 		if res, failed := b.failed[d.FullName]; failed {
-			out = append(out, res)
+			out = append(out, r.concludeFailed(d, kinds[d.FullName], res, live, readErr))
 			continue
 		}
 		res := r.concludeOne(rctx, d, kinds[d.FullName], b, live, readErr)
@@ -265,11 +265,32 @@ func (r *run) conclude(ctx context.Context, todo []model.DeploymentConfig, kinds
 	return out
 }
 
+// concludeFailed says what the server holds of a deployment whose prefect
+// deploy failed: an error after the server took it leaves it applied,
+// one before leaves the former version, or nothing.
+func (r *run) concludeFailed(d model.DeploymentConfig, kind Kind, res Result, live map[string]*Deployment, readErr error) Result {
+	l := live[d.FullName]
+	switch {
+	case readErr != nil:
+		res.Reason += "; the server could not be read back to tell what it holds"
+	case l != nil && len(Diff(d, l, r.Vars)) == 0:
+		res.Outcome = map[Kind]Outcome{Create: Created, Update: Updated}[kind]
+		res.ID, res.URL = l.ID, UIURL(r.UI, l.ID)
+		res.Reason = "applied as intended, though prefect deploy failed: " + res.Reason
+	case l != nil:
+		res.Reason += "; the server holds a version that differs in " + strings.Join(Diff(d, l, r.Vars), ", ")
+	case kind == Create:
+		res.Reason += "; it is not on the server"
+	}
+	return res
+}
+
 // readBack lists the applied and uncertain deployments in one query.
 func (r *run) readBack(ctx context.Context, todo []model.DeploymentConfig, b *batches) (map[string]*Deployment, error) {
 	var names []string
 	for _, d := range todo {
-		if _, ok := b.applied[d.FullName]; ok || b.unsure[d.FullName] {
+		_, failed := b.failed[d.FullName]
+		if _, ok := b.applied[d.FullName]; ok || b.unsure[d.FullName] || failed {
 			names = append(names, d.DeploymentName)
 		}
 	}

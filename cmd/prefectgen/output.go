@@ -121,18 +121,22 @@ func printResults(e *env, results []deploy.Result, took time.Duration, dry bool)
 	}
 	for _, r := range results {
 		switch {
-		case r.Outcome == deploy.Failed || r.Outcome == deploy.Unverified:
-		case r.URL != "":
+		case r.Outcome == deploy.Failed:
+		case r.URL != "" && r.Reason == "":
 			fmt.Fprintf(w, "  %-11s %s  %s\n", r.Outcome, r.FullName, r.URL)
 		case r.Reason != "" && r.Outcome != deploy.Planned:
-			fmt.Fprintf(w, "  %-11s %s: %s\n", r.Outcome, r.FullName, r.Reason)
+			fmt.Fprintf(w, "  %-11s %s: %s", r.Outcome, r.FullName, r.Reason)
+			if r.URL != "" {
+				fmt.Fprintf(w, "  %s", r.URL)
+			}
+			fmt.Fprintln(w)
 		default:
 			fmt.Fprintf(w, "  %-11s %s\n", r.Outcome, r.FullName)
 		}
 	}
 	failed := 0
 	for _, r := range results {
-		if r.Outcome == deploy.Failed || r.Outcome == deploy.Unverified {
+		if r.Outcome == deploy.Failed {
 			if failed == 0 {
 				fmt.Fprintln(e.stderr, "failed:")
 			}
@@ -140,7 +144,7 @@ func printResults(e *env, results []deploy.Result, took time.Duration, dry bool)
 			fmt.Fprintf(e.stderr, "  %s: %s\n", r.FullName, r.Reason)
 		}
 	}
-	if failed > 0 {
+	if failed > 0 || count(deploy.Unverified) > 0 {
 		return exitError{exitFailure}
 	}
 	return nil

@@ -42,6 +42,9 @@ type prefectServer struct {
 	cmd  *exec.Cmd
 	home string
 	log  *os.File
+	venv string
+	port int
+	env  []string
 }
 
 func freePort(t *testing.T) int {
@@ -59,22 +62,29 @@ func freePort(t *testing.T) int {
 // process it started, when the test ends.
 func startServer(t *testing.T, venv string, env ...string) *prefectServer {
 	t.Helper()
-	home := t.TempDir()
-	port := freePort(t)
-	logf, err := os.Create(filepath.Join(home, "server.log"))
+	s := &prefectServer{home: t.TempDir(), venv: venv, port: freePort(t), env: env}
+	s.API = fmt.Sprintf("http://127.0.0.1:%d/api", s.port)
+	t.Cleanup(s.stop)
+	s.start(t)
+	return s
+}
+
+// start starts the server (again: the same home, database and port).
+func (s *prefectServer) start(t *testing.T) {
+	t.Helper()
+	logf, err := os.OpenFile(filepath.Join(s.home, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(filepath.Join(venv, "bin", "prefect"), "server", "start", "--host", "127.0.0.1", "--port", fmt.Sprint(port), "--no-ui", "--analytics-off")
-	cmd.Env = append(os.Environ(), "PREFECT_HOME="+home, "PREFECT_SERVER_ANALYTICS_ENABLED=false", "PREFECT_SERVER_UI_ENABLED=false", "PREFECT_API_URL=")
-	cmd.Env = append(cmd.Env, env...)
+	cmd := exec.Command(filepath.Join(s.venv, "bin", "prefect"), "server", "start", "--host", "127.0.0.1", "--port", fmt.Sprint(s.port), "--no-ui", "--analytics-off")
+	cmd.Env = append(os.Environ(), "PREFECT_HOME="+s.home, "PREFECT_SERVER_ANALYTICS_ENABLED=false", "PREFECT_SERVER_UI_ENABLED=false", "PREFECT_API_URL=")
+	cmd.Env = append(cmd.Env, s.env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &prefectServer{API: fmt.Sprintf("http://127.0.0.1:%d/api", port), cmd: cmd, home: home, log: logf}
-	t.Cleanup(s.stop)
+	s.cmd, s.log = cmd, logf
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	for {
@@ -82,7 +92,7 @@ func startServer(t *testing.T, venv string, env ...string) *prefectServer {
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return s
+				return
 			}
 		}
 		select {
@@ -96,6 +106,9 @@ func startServer(t *testing.T, venv string, env ...string) *prefectServer {
 
 // stop ends the server's whole process group and waits for it.
 func (s *prefectServer) stop() {
+	if s.cmd == nil || s.cmd.ProcessState != nil {
+		return
+	}
 	pgid := s.cmd.Process.Pid
 	syscall.Kill(-pgid, syscall.SIGTERM)
 	done := make(chan struct{})
