@@ -3,6 +3,7 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -128,41 +129,96 @@ func normalizeJSON(v any) any {
 	return out
 }
 
+// FieldChange is one field in which a live deployment differs from the
+// desired one: the server's value and the one a deploy would set, as
+// JSON values.
+type FieldChange struct {
+	Field string `json:"field"`
+	Old   any    `json:"old"`
+	New   any    `json:"new"`
+}
+
 // Diff returns the fields in which the live deployment differs from the
 // desired one (with its {{ $VAR }} placeholders resolved), sorted; none
 // means unchanged.
 func Diff(d model.DeploymentConfig, live *Deployment, vars map[string]string) []string {
 	var out []string
-	add := func(field string, same bool) {
+	for _, c := range Changes(d, live, vars) {
+		out = append(out, c.Field)
+	}
+	return out
+}
+
+// Changes returns how the live deployment differs from the desired one,
+// field by field, sorted by field.
+func Changes(d model.DeploymentConfig, live *Deployment, vars map[string]string) []FieldChange {
+	var out []FieldChange
+	add := func(field string, same bool, old, new any) {
 		if !same {
-			out = append(out, field)
+			out = append(out, FieldChange{field, normalizeJSON(old), normalizeJSON(new)})
 		}
 	}
-	add("entrypoint", d.Entrypoint == live.Entrypoint)
-	add("work_pool", d.WorkPool == live.WorkPoolName)
-	add("work_queue", d.WorkQueue == live.WorkQueueName || d.WorkQueue == "" && live.WorkQueueName == "default")
-	add("job_variables", matches(normalizeJSON(ResolveEnv(normalizeJSON(d.JobVariables), vars)), live.JobVariables))
-	add("parameters", matches(normalizeJSON(ResolveEnv(normalizeJSON(d.Parameters), vars)), nilToEmpty(live.Parameters)))
-	add("tags", sameSet(d.Tags, live.Tags))
+	add("entrypoint", d.Entrypoint == live.Entrypoint, live.Entrypoint, d.Entrypoint)
+	add("work_pool", d.WorkPool == live.WorkPoolName, live.WorkPoolName, d.WorkPool)
+	add("work_queue", d.WorkQueue == live.WorkQueueName || d.WorkQueue == "" && live.WorkQueueName == "default", live.WorkQueueName, d.WorkQueue)
+	jv := normalizeJSON(ResolveEnv(normalizeJSON(d.JobVariables), vars))
+	add("job_variables", matches(jv, live.JobVariables), live.JobVariables, jv)
+	params := normalizeJSON(ResolveEnv(normalizeJSON(d.Parameters), vars))
+	add("parameters", matches(params, nilToEmpty(live.Parameters)), nilToEmpty(live.Parameters), params)
+	add("tags", sameSet(d.Tags, live.Tags), live.Tags, d.Tags)
 	// A deployment deployed without a description holds the string "None"
 	// after its first deploy and null after the next.
-	add("description", d.Description == deref(live.Description) || d.Description == "" && deref(live.Description) == "None")
+	add("description", d.Description == deref(live.Description) || d.Description == "" && deref(live.Description) == "None", live.Description, d.Description)
 	if d.Version != "" {
-		add("version", d.Version == deref(live.Version))
+		add("version", d.Version == deref(live.Version), live.Version, d.Version)
 	}
-	add("paused", d.Paused == live.Paused)
+	add("paused", d.Paused == live.Paused, live.Paused, d.Paused)
 	want := 0
 	if d.ConcurrencyLimit != nil {
 		want = *d.ConcurrencyLimit
 	}
-	add("concurrency_limit", want == live.ConcurrencyLimit())
-	add("enforce_parameter_schema", d.EnforceParameterSchema == live.EnforceParameterSchema)
-	add("pull_steps", matches(normalizeJSON(ResolveEnv(d.PullSteps(), vars)), normalizeJSON(live.PullSteps)))
-	add("schedules", sameSchedules(d, live))
+	add("concurrency_limit", want == live.ConcurrencyLimit(), live.ConcurrencyLimit(), want)
+	add("enforce_parameter_schema", d.EnforceParameterSchema == live.EnforceParameterSchema, live.EnforceParameterSchema, d.EnforceParameterSchema)
+	pull := normalizeJSON(ResolveEnv(d.PullSteps(), vars))
+	add("pull_steps", matches(pull, normalizeJSON(live.PullSteps)), live.PullSteps, pull)
+	add("schedules", sameSchedules(d, live), liveSchedules(live), d.Schedules)
 	if d.Signature != nil {
-		add("parameter_schema", sameSignature(d.Signature, live.ParameterSchema))
+		add("parameter_schema", sameSignature(d.Signature, live.ParameterSchema), signatureOf(live.ParameterSchema), d.Signature)
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out
+}
+
+// liveSchedules are a live deployment's schedules in the configuration's
+// shape, to show beside the desired ones.
+func liveSchedules(live *Deployment) []map[string]any {
+	out := []map[string]any{}
+	for _, s := range live.Schedules {
+		m := scheduleBody(s)
+		sch := m["schedule"].(map[string]any)
+		delete(m, "schedule")
+		for k, v := range sch {
+			m[k] = v
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// signatureOf is the signature a parameter schema records: the names and
+// which are required.
+func signatureOf(schema map[string]any) []model.Parameter {
+	props, _ := schema["properties"].(map[string]any)
+	required := map[string]bool{}
+	if r, ok := schema["required"].([]any); ok {
+		for _, x := range r {
+			required[fmt.Sprint(x)] = true
+		}
+	}
+	out := []model.Parameter{}
+	for _, k := range slices.Sorted(maps.Keys(props)) {
+		out = append(out, model.Parameter{Name: k, Required: required[k]})
+	}
 	return out
 }
 

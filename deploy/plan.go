@@ -38,8 +38,9 @@ type Action struct {
 	Desired *model.DeploymentConfig
 	// Live is nil for a create.
 	Live *Deployment
-	// Fields are what differs, for an update.
-	Fields []string
+	// Fields are what differs, for an update; Changes the values.
+	Fields  []string
+	Changes []FieldChange
 	// Unmanaged is set when a deployment to create already exists
 	// without prefectgen's tag: someone else made it.
 	Unmanaged bool
@@ -136,7 +137,10 @@ func Plan(ctx context.Context, c *Client, env, project string, desired []model.D
 			a.Live, a.Unmanaged = otherByName[d.FullName], true
 		}
 		if a.Live != nil && !a.Unmanaged && a.Owner == "" {
-			a.Fields = Diff(*d, a.Live, vars)
+			a.Changes = Changes(*d, a.Live, vars)
+			for _, c := range a.Changes {
+				a.Fields = append(a.Fields, c.Field)
+			}
 			a.Kind = Same
 			if len(a.Fields) > 0 {
 				a.Kind = Update

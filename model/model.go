@@ -72,8 +72,8 @@ type Schedule struct {
 
 // Parameter is one parameter of a flow's signature.
 type Parameter struct {
-	Name     string
-	Required bool
+	Name     string `json:"name"`
+	Required bool   `json:"required"`
 }
 
 // DeploymentConfig is one deployment: a flow in one environment with one

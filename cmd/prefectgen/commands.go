@@ -18,6 +18,9 @@ const (
 	exitOK      = 0
 	exitFailure = 1
 	exitUsage   = 2
+	// exitChanges: generate --check found drift, plan --detailed-exitcode
+	// found changes; the command itself worked.
+	exitChanges = 3
 	// exitInterrupted is the shell's code for a process ended by SIGINT.
 	exitInterrupted = 130
 )

@@ -30,6 +30,7 @@ type deployOpts struct {
 	prune       bool
 	atomic      bool
 	docker      string
+	json        bool
 }
 
 var deployCmd = &command{
@@ -70,7 +71,15 @@ read it, schedules included: the server is never left half old and half new.
 generated prefect.yaml is committed.) With --prune it also deletes the environment's deployments
 that prefectgen made (tag managed-by:prefectgen) and no longer generates.
 
-It exits 1 when any deployment failed.`,
+It exits 1 when any deployment failed, and 130 when interrupted (Ctrl-C): it
+stops the prefect and docker processes and prints what the server then holds.
+
+With --json it prints one JSON object on stdout once done, and the plan and
+progress on stderr: {"environment", "server", "dry_run", "plan": [{"name",
+"kind", "changes", "note"}], "results": [{"name", "outcome" (created, updated,
+unchanged, deleted, failed, planned, rolled back, not applied, unverified),
+"reason", "id", "url", "seconds"}], "counts": {outcome: n}, "interrupted",
+"seconds", "release"}. Keys are never removed in a release.`,
 	examples: `
 # deploy every deployment of staging
 prefectgen deploy --env staging
@@ -98,6 +107,7 @@ func (o *deployOpts) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.prune, "prune", false, "delete this project's deployments that are no longer generated")
 	fs.BoolVar(&o.atomic, "atomic", false, "when any deployment fails, put back every deployment this run changed")
 	fs.StringVar(&o.docker, "docker", "docker", "the docker executable")
+	fs.BoolVar(&o.json, "json", false, "print what happened as JSON (the progress goes to stderr)")
 }
 
 func runDeploy(ctx context.Context, e *env, opts any, args []string) error {
@@ -125,7 +135,8 @@ func release(ctx context.Context, e *env, o *deployOpts, s *session, rel deploy.
 	if err != nil {
 		return err
 	}
-	out := e.stdout
+	h := e.human(o.json)
+	out := h.stdout
 	tty := isTerminal(out)
 	rep, err := deploy.Run(ctx, s.env.Name, s.desired, s.scope, deploy.Options{
 		Client: s.client, Root: s.root, Prefect: o.prefectPath(), Docker: o.docker,
@@ -148,9 +159,16 @@ func release(ctx context.Context, e *env, o *deployOpts, s *session, rel deploy.
 	if err != nil {
 		return err
 	}
-	err = printResults(e, rep.Results, rep.Took, o.dryRun)
+	err = printResults(h, rep.Results, rep.Took, o.dryRun, "applied")
 	if !o.dryRun {
-		recordRelease(ctx, e, s, rel, rep)
+		rel = recordRelease(ctx, h, s, rel, rep)
+	}
+	if o.json {
+		if jerr := writeJSON(e.stdout, jsonRun{Environment: s.env.Name, Server: redact.URL(s.client.API), DryRun: o.dryRun,
+			Plan: jsonActions(rep.Plan), Results: jsonResults(rep.Results), Counts: counts(rep.Results),
+			Interrupted: rep.Interrupted, Seconds: rep.Took.Seconds(), Release: rel.Number}); jerr != nil {
+			return jerr
+		}
 	}
 	if rep.Interrupted {
 		fmt.Fprintln(e.stderr, "prefectgen: interrupted; the summary above is what the server holds")
@@ -161,7 +179,7 @@ func release(ctx context.Context, e *env, o *deployOpts, s *session, rel deploy.
 
 // recordRelease adds the run to the environment's history on the server;
 // a failure to record is a warning, never a failed deploy.
-func recordRelease(ctx context.Context, e *env, s *session, rel deploy.Release, rep *deploy.Report) {
+func recordRelease(ctx context.Context, e *env, s *session, rel deploy.Release, rep *deploy.Report) deploy.Release {
 	rel.Time = time.Now()
 	rel.Revision = s.vars[model.ImageTagVariable]
 	rel.Result = deploy.ReleaseResult(rep)
@@ -170,12 +188,13 @@ func recordRelease(ctx context.Context, e *env, s *session, rel deploy.Release, 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	key := deploy.HistoryKey(s.project.Config.Project, s.env.Name)
-	rel, err := s.client.Record(ctx, key, rel, rep.Results)
+	recorded, err := s.client.Record(ctx, key, rel, rep.Results)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "prefectgen: warning: the release was not recorded in the history: %s\n", s.secrets.String(err.Error()))
-		return
+		return rel
 	}
-	fmt.Fprintf(e.stdout, "recorded as release %d of %s (prefectgen history --env %s)\n", rel.Number, s.env.Name, s.env.Name)
+	fmt.Fprintf(e.stdout, "recorded as release %d of %s (prefectgen history --env %s)\n", recorded.Number, s.env.Name, s.env.Name)
+	return recorded
 }
 
 // checkDrift refuses to deploy when the committed files differ from what

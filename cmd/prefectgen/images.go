@@ -74,7 +74,7 @@ prefectgen images push --env production --dry-run`,
 			Revision: s.vars[model.ImageTagVariable], DryRun: o.dryRun,
 			Log: func(l string) { fmt.Fprintln(e.stdout, "  "+l) }})
 		if len(failed) > 0 {
-			return printResults(e, failed, time.Since(start), o.dryRun)
+			return printResults(e, failed, time.Since(start), o.dryRun, "built")
 		}
 		if err := ctx.Err(); err != nil {
 			return err

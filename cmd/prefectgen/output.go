@@ -51,7 +51,7 @@ func display(root, rel string) string {
 }
 
 // isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
+func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
@@ -82,6 +82,9 @@ func printPlan(w io.Writer, actions []deploy.Action) {
 				note = " (made by prefectgen without a project tag: adopted)"
 			}
 			fmt.Fprintf(w, "  ~ %s (%s)%s\n", a.FullName, strings.Join(a.Fields, ", "), note)
+			for _, c := range a.Changes {
+				fmt.Fprintf(w, "      %s: %s -> %s\n", c.Field, compactValue(c.Old), compactValue(c.New))
+			}
 		case deploy.Delete:
 			fmt.Fprintf(w, "  - %s\n", a.FullName)
 		case deploy.Stale:
@@ -94,8 +97,9 @@ func printPlan(w io.Writer, actions []deploy.Action) {
 
 // printResults prints what a run did to each deployment: a count line,
 // then one line per deployment with its UI link, and the failures on
-// stderr. It returns the exit error when any failed.
-func printResults(e *env, results []deploy.Result, took time.Duration, dry bool) error {
+// stderr; verb says what a dry run would do (applied, deleted). It returns
+// the exit error when any failed.
+func printResults(e *env, results []deploy.Result, took time.Duration, dry bool, verb string) error {
 	count := func(o deploy.Outcome) int {
 		n := 0
 		for _, r := range results {
@@ -107,8 +111,8 @@ func printResults(e *env, results []deploy.Result, took time.Duration, dry bool)
 	}
 	w := e.stdout
 	if dry {
-		fmt.Fprintf(w, "\ndry run: %d would be applied, %d unchanged, %d failed checks; nothing was changed (%.1fs)\n",
-			count(deploy.Planned), count(deploy.Unchanged), count(deploy.Failed), took.Seconds())
+		fmt.Fprintf(w, "\ndry run: %d would be %s, %d unchanged, %d failed checks; nothing was changed (%.1fs)\n",
+			count(deploy.Planned), verb, count(deploy.Unchanged), count(deploy.Failed), took.Seconds())
 	} else {
 		fmt.Fprintf(w, "\n%d created, %d updated, %d unchanged, %d deleted, %d failed",
 			count(deploy.Created), count(deploy.Updated), count(deploy.Unchanged), count(deploy.Deleted), count(deploy.Failed))
@@ -148,4 +152,19 @@ func printResults(e *env, results []deploy.Result, took time.Duration, dry bool)
 		return exitError{exitFailure}
 	}
 	return nil
+}
+
+// compactValue writes a value as one line of JSON, cut at 160 bytes.
+func compactValue(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	s := strings.TrimSpace(b.String())
+	if len(s) > 160 {
+		s = s[:157] + "..."
+	}
+	return s
 }

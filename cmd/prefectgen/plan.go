@@ -6,11 +6,13 @@ import (
 	"github.com/spf13/pflag"
 
 	"prefectgen/deploy"
+	"prefectgen/redact"
 )
 
 type planOpts struct {
 	serverFlags
 	detailed bool
+	json     bool
 }
 
 var planCmd = &command{
@@ -34,17 +36,28 @@ schema enforcement, pull steps, schedules (by slug) and the flow's signature
 against the parameter schema Prefect computed. Only deployments with
 prefectgen's tag are listed for deletion.
 
-With --detailed-exitcode it exits 2 when there are changes, 0 when there are
-none and 1 on error.`,
+Under each update, every differing field shows the server's value and the
+one a deploy would set ("schedules: [...] -> [...]"), as one line of JSON cut
+at 160 characters; --json gives them whole.
+
+With --detailed-exitcode it exits 3 when there are changes, 0 when there are
+none, 1 when it could not plan and 2 on bad usage (terraform's 2 is taken by
+bad usage here).
+
+With --json it prints one JSON object instead: {"environment", "server",
+"changes" (bool), "actions": [{"name", "kind" (create, update, unchanged,
+delete, unowned), "changes": [{"field", "old", "new"}], "note"}], "counts":
+{kind: n}}. Keys are never removed in a release; new keys may be added.`,
 	examples: `
 # what deploy would change on staging
 prefectgen plan --env staging
-# in CI: exit 2 when there are changes
+# in CI: exit 3 when there are changes
 prefectgen plan --env production --detailed-exitcode`,
 	flags: func(fs *pflag.FlagSet) any {
 		o := &planOpts{}
 		o.serverFlags.register(fs, true)
-		fs.BoolVar(&o.detailed, "detailed-exitcode", false, "exit 2 when there are changes")
+		fs.BoolVar(&o.detailed, "detailed-exitcode", false, "exit 3 when there are changes, 0 when there are none")
+		fs.BoolVar(&o.json, "json", false, "print the plan as JSON")
 		return o
 	},
 	run: func(ctx context.Context, e *env, opts any, args []string) error {
@@ -65,9 +78,21 @@ prefectgen plan --env production --detailed-exitcode`,
 				actions[i].Kind = deploy.Delete // what clean, or deploy --prune, does
 			}
 		}
-		printPlan(e.stdout, actions)
+		if o.json {
+			c := map[string]int{}
+			for k, n := range deploy.Counts(actions) {
+				c[string(k)] = n
+			}
+			err = writeJSON(e.stdout, jsonPlan{Environment: s.env.Name, Server: redact.URL(s.client.API), Changes: deploy.HasChanges(actions),
+				Actions: jsonActions(actions), Counts: c})
+			if err != nil {
+				return err
+			}
+		} else {
+			printPlan(e.stdout, actions)
+		}
 		if o.detailed && deploy.HasChanges(actions) {
-			return exitError{2}
+			return exitError{exitChanges}
 		}
 		return nil
 	},

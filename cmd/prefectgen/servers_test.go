@@ -177,7 +177,7 @@ func TestTwoRepositoriesOneServer(t *testing.T) {
 		t.Fatalf("deploy --prune in A: exit %d\n%s%s", code, out, errOut)
 	}
 	out, errOut, code = cli(t, append([]string{"clean", a}, api...)...)
-	if code != 0 || !strings.Contains(out, "0 managed deployments of development are no longer generated") {
+	if code != 0 || !strings.Contains(out, "0 deployments of development no longer generated") {
 		t.Fatalf("clean in A: exit %d\n%s%s", code, out, errOut)
 	}
 	client := deploy.NewClient(srv.API, deploy.Credentials{})

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"prefectgen/deploy"
+	"prefectgen/redact"
 )
 
 var statusCmd = &command{
@@ -20,19 +21,24 @@ var statusCmd = &command{
 Status checks that every generated deployment of one environment is on its
 Prefect server as generated: the work pool, schedules, parameters, tags and
 every other field plan compares. It prints each deployment with its state and
-its page in the Prefect UI, and exits 1 when any is missing or differs.`,
+its page in the Prefect UI, and exits 1 when any is missing or differs.
+
+With --json it prints one JSON object instead: {"environment", "server",
+"deployments": [{"name", "state" (ok, missing, differs), "changes": [{"field",
+"old", "new"}], "work_pool", "id", "url"}], "as_generated", "total"}.`,
 	examples: `
 # is every deployment of staging on the server as generated?
 prefectgen status --env staging
 # only the python deployments of one flow
 prefectgen status --env staging --type python --flow etl`,
 	flags: func(fs *pflag.FlagSet) any {
-		o := &serverFlags{}
+		o := &statusOpts{}
 		o.register(fs, true)
+		fs.BoolVar(&o.json, "json", false, "print the states as JSON")
 		return o
 	},
 	run: func(ctx context.Context, e *env, opts any, args []string) error {
-		o := opts.(*serverFlags)
+		o := opts.(*statusOpts)
 		s, err := o.open(e, pathArg(args))
 		if err != nil {
 			return err
@@ -40,31 +46,64 @@ prefectgen status --env staging --type python --flow etl`,
 		if err := s.client.Health(ctx); err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "DEPLOYMENT\tSTATE\tWORK POOL\tUI")
-		bad := 0
+		st := jsonStatus{Environment: s.env.Name, Server: redact.URL(s.client.API), Deployments: []jsonDeploy{}, Total: len(s.desired)}
 		for _, d := range s.desired {
+			j := jsonDeploy{Name: d.FullName, State: "ok", WorkPool: d.WorkPool}
 			live, err := s.client.DeploymentByName(ctx, d.FlowName, d.DeploymentName)
 			switch {
 			case deploy.IsNotFound(err):
-				bad++
-				fmt.Fprintf(tw, "%s\tmissing\t%s\t-\n", oneLine(d.FullName), oneLine(d.WorkPool))
-				continue
+				j.State = "missing"
 			case err != nil:
 				return err
+			default:
+				j.WorkPool, j.ID, j.URL = live.WorkPoolName, live.ID, deploy.UIURL(s.ui, live.ID)
+				if j.Changes = deploy.Changes(d, live, s.vars); len(j.Changes) > 0 {
+					j.State = "differs"
+				}
 			}
-			state := "ok"
-			if fields := deploy.Diff(d, live, s.vars); len(fields) > 0 {
-				bad++
-				state = "differs: " + strings.Join(fields, ", ")
+			if j.State == "ok" {
+				st.AsGenerated++
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", oneLine(d.FullName), state, oneLine(live.WorkPoolName), deploy.UIURL(s.ui, live.ID))
+			st.Deployments = append(st.Deployments, j)
 		}
-		tw.Flush()
-		fmt.Fprintf(e.stdout, "\n%d of %d deployments of %s as generated\n", len(s.desired)-bad, len(s.desired), s.env.Name)
-		if bad > 0 {
+		if o.json {
+			if err := writeJSON(e.stdout, st); err != nil {
+				return err
+			}
+		} else {
+			printStatus(e, st)
+		}
+		if st.AsGenerated < st.Total {
 			return exitError{exitFailure}
 		}
 		return nil
 	},
+}
+
+type statusOpts struct {
+	serverFlags
+	json bool
+}
+
+// printStatus prints a status as a table.
+func printStatus(e *env, st jsonStatus) {
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEPLOYMENT\tSTATE\tWORK POOL\tUI")
+	for _, d := range st.Deployments {
+		state := d.State
+		if d.State == "differs" {
+			var fields []string
+			for _, c := range d.Changes {
+				fields = append(fields, c.Field)
+			}
+			state = "differs: " + strings.Join(fields, ", ")
+		}
+		url := d.URL
+		if url == "" {
+			url = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", oneLine(d.Name), state, oneLine(d.WorkPool), url)
+	}
+	tw.Flush()
+	fmt.Fprintf(e.stdout, "\n%d of %d deployments of %s as generated\n", st.AsGenerated, st.Total, st.Environment)
 }
