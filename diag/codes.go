@@ -21,6 +21,8 @@ const (
 	ConflictingPins            = "CONFLICTING_PINS"
 	InvalidRequirement         = "INVALID_REQUIREMENT"
 	MissingRequirementsInclude = "MISSING_REQUIREMENTS_INCLUDE"
+	FlowFactory                = "FLOW_FACTORY"
+	SkippedFolder              = "SKIPPED_FOLDER"
 	ConfigSyntax               = "CONFIG_SYNTAX"
 	ConfigNotUTF8              = "CONFIG_NOT_UTF8"
 	ConfigUnknownKey           = "CONFIG_UNKNOWN_KEY"
@@ -95,8 +97,8 @@ var codes = []CodeInfo{
 		"A flow name contains a character Prefect rejects (/ % & > <) or is empty.",
 		"Choose a name without / % & > < (letters, digits, '-' and '_' are safe)."},
 	{NonLiteralFlowName, Error,
-		"A flow's name= is not a string literal, so its Prefect name cannot be known without running the code.",
-		"Write the name as a plain string literal: @flow(name=\"my-flow\")."},
+		"A flow's name= is not a string prefectgen can compute without running the code: a literal, an f-string of constants, a module constant, or a constant imported from a repository module.",
+		"Write the name as a string literal or a module constant: @flow(name=\"my-flow\")."},
 	{NonLiteralFlowOption, Warning,
 		"A flow's description= or version= is not a literal; it cannot be shown or generated.",
 		"Use a plain string literal, or set description/version in deployment_config.yaml."},
@@ -107,20 +109,26 @@ var codes = []CodeInfo{
 		"A flow is an instance method; Prefect cannot call it from an entrypoint without an instance.",
 		"Make it a @staticmethod or @classmethod, or a module-level function."},
 	{MissingDependency, Error,
-		"A flow imports a third-party module that none of its requirements files provides; the deployment would fail with ModuleNotFoundError.",
-		"Add the distribution to the flow's requirements.txt (the message names it), or remove the import."},
+		"A flow imports a third-party module that neither its requirements files nor its project (pyproject.toml, its uv workspace and lock file) declare, nor Prefect's own dependencies provide; the deployment would fail with ModuleNotFoundError. Reported once per distribution and set of dependency files, at its first import.",
+		"Add the distribution to the file the message names (requirements.txt or pyproject.toml), or remove the import."},
 	{NoRequirements, Warning,
-		"No requirements.txt was found in the flow's folder or any folder above it.",
-		"Add a requirements.txt next to the flow listing what it imports (at least prefect)."},
+		"A flow imports third-party modules, but no requirements.txt, pyproject.toml project, Pipfile or environment.yml in its folder or any folder above it declares dependencies. Reported once per folder.",
+		"Add a requirements.txt next to the flows (or a pyproject.toml) listing what they import."},
 	{ConflictingPins, Error,
 		"Two requirements files that are installed into one flow's environment pin the same distribution to different versions; pip would refuse to install them.",
 		"Pin the distribution to one version in every file, or pin it in one place only."},
 	{InvalidRequirement, Warning,
-		"A line of a requirements file could not be understood.",
+		"A line of a requirements file, a dependency in a pyproject.toml, or a pyproject.toml itself could not be understood.",
 		"Write it as a PEP 508 requirement such as `name==1.2.3`, or an option pip knows."},
 	{MissingRequirementsInclude, Error,
 		"A requirements file includes (-r or -c) a file that does not exist.",
 		"Fix the path; it is relative to the including file."},
+	{FlowFactory, Note,
+		"A module-level assignment calls a function that may make a flow (a factory such as x = make_flow(...), or with_options of a flow from a library); Prefect could deploy it as file.py:x, but its name and parameters cannot be known without running the code, so prefectgen does not deploy it.",
+		"To deploy it, define the flow with @flow at module level, or as x = flow(fn, name=\"...\") with a def of the same file; if it is not meant to be deployed, nothing to do (or add # prefectgen: ignore[FLOW_FACTORY] on the line)."},
+	{SkippedFolder, Note,
+		"A folder named build or dist, which usually holds build output, was not scanned, but git does not ignore it and it holds Python files that may define flows.",
+		"If it is build output, list it in .gitignore; if it holds flows to deploy, add !PATH/ to .prefectignore (PATH being the reported folder) and prefectgen scans it."},
 	{ConfigSyntax, Error,
 		"A configuration file is not valid YAML.",
 		"Fix the YAML at the reported position (indentation, a missing colon, an unclosed quote)."},

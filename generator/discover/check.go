@@ -1,12 +1,15 @@
 package discover
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"prefectgen/diag"
@@ -126,7 +129,7 @@ func (d *discovery) localFiles(rel string) []string {
 	}
 	seen := map[string]bool{rel: true}
 	queue := []string{rel}
-	searchDirs := []string{"", path.Dir(rel)}
+	searchDirs := d.searchDirs(rel)
 	for len(queue) > 0 {
 		f := queue[0]
 		queue = queue[1:]
@@ -159,7 +162,7 @@ func (d *discovery) thirdParty(flowPath string) []thirdParty {
 	}
 	var out []thirdParty
 	defer func() { d.third[flowPath] = out }()
-	searchDirs := []string{"", path.Dir(flowPath)}
+	searchDirs := d.searchDirs(flowPath)
 	for _, f := range d.localFiles(flowPath) {
 		for _, imp := range d.parsed(f).imports {
 			if imp.level > 0 || imp.module == "" {
@@ -193,6 +196,30 @@ func (d *discovery) parsed(rel string) *parsedFile {
 	pf := d.parseImports(d.pp, rel)
 	d.files[rel] = pf
 	return pf
+}
+
+// searchDirs returns the folders Python may find the repository's modules
+// in when it runs the file rel: the root, the file's folder, and the
+// folders of its project (and src/).
+func (d *discovery) searchDirs(rel string) []string {
+	dir := parentDir(rel)
+	if dir == "." {
+		dir = ""
+	}
+	if sd, ok := d.search[dir]; ok {
+		return sd
+	}
+	sd := []string{"", dir}
+	for _, r := range d.projectRoots(dir) {
+		if !slices.Contains(sd, r) {
+			sd = append(sd, r)
+		}
+	}
+	if d.search == nil {
+		d.search = map[string][]string{}
+	}
+	d.search[dir] = sd
+	return sd
 }
 
 // localBase returns the search folder in which a dotted module is the
@@ -307,28 +334,167 @@ func (d *discovery) resolveLocal(from string, imp importRef, searchDirs []string
 	return out
 }
 
-// missingKey groups one uncovered import by where it is written.
-type missingKey struct {
-	file      string
-	line, col int
-	name      string
+// depScope is what is installed with a flow: its requirements files and
+// its project (with its workspace root and lock file).
+type depScope struct {
+	key      string
+	reqFiles []string
+	project  *Project
+	sources  []string        // the files that declare what is installed, for messages
+	provided map[string]bool // normalized distributions
+	// localImports are the top-level modules the repository's own
+	// projects that are dependencies (path, workspace) provide.
+	localImports map[string]bool
+	anonymous    bool   // something without a known name is installed
+	target       string // where a missing distribution is added
 }
 
-// checkFlow checks a flow's dependencies and returns its errors; missing
-// imports are collected in missing, to be reported once per import.
-func (d *discovery) checkFlow(f *FlowMetadata, missing map[missingKey][]*FlowMetadata) []diag.ValidationError {
+func (sc *depScope) covered() bool { return len(sc.reqFiles) > 0 || sc.project != nil }
+
+// scopeOf returns the dependency scope of a flow, built once per set of
+// files.
+func (d *discovery) scopeOf(f *FlowMetadata, projs []*pyProject) *depScope {
+	key := strings.Join(f.RequirementsFiles, "\x00")
+	if f.Project != nil {
+		key += "\x01" + f.Project.File + "\x01" + f.Project.Workspace + "\x01" + f.Project.Lock
+	}
+	if sc, ok := d.scopes[key]; ok {
+		return sc
+	}
+	sc := &depScope{key: key, reqFiles: f.RequirementsFiles, project: f.Project, provided: map[string]bool{}, localImports: map[string]bool{}}
+	provide := func(name string, extras []string) {
+		sc.provided[name] = true
+		for _, e := range extras {
+			for _, x := range extraDists(name, e) {
+				sc.provided[normalizeDist(x)] = true
+			}
+		}
+	}
+	for _, rel := range f.RequirementsFiles {
+		if rf := d.reqFile(rel); rf != nil {
+			sc.anonymous = sc.anonymous || rf.anonymous
+			for _, r := range rf.reqs {
+				provide(r.name, r.extras)
+			}
+		}
+	}
+	for _, p := range projs {
+		sc.sources = append(sc.sources, p.rel)
+		if p.name != "" {
+			sc.provided[p.name] = true
+		}
+		for _, dn := range p.declared {
+			provide(dn.name, dn.extras)
+		}
+		d.localProvides(p, sc, map[string]bool{})
+	}
+	if f.Project != nil && f.Project.Lock != "" {
+		for _, n := range d.lockPackages(f.Project.Lock) {
+			sc.provided[n] = true
+		}
+	}
+	sc.sources = append(slices.Clone(f.RequirementsFiles), sc.sources...)
+	switch {
+	case len(f.RequirementsFiles) > 0:
+		sc.target = f.RequirementsFiles[0]
+	case f.Project != nil:
+		sc.target = f.Project.File
+	default:
+		sc.target = path.Join(f.Folder, "requirements.txt")
+	}
+	if d.scopes == nil {
+		d.scopes = map[string]*depScope{}
+	}
+	d.scopes[key] = sc
+	return sc
+}
+
+// findings gathers the problems reported once per root cause rather than
+// once per flow or per copy.
+type findings struct {
+	missing map[missingKey]*missingGroup // one per distribution and dependency scope
+	noReq   map[string][]int             // flows by folder, with the imports nothing declares
+	noReqOf map[int][]string
+}
+
+// missingKey groups an uncovered import by dependency scope and the
+// distribution that would provide it.
+type missingKey struct{ scope, dist string }
+
+type missingGroup struct {
+	scope *depScope
+	dist  string
+	sites []thirdParty
+	flows []int
+}
+
+// checkFlow checks the flow i's dependencies and returns its errors;
+// what is missing goes to acc, to be reported once per root cause.
+func (d *discovery) checkFlow(i int, projs []*pyProject, acc *findings) []diag.ValidationError {
+	f := &d.res.Flows[i]
 	var errs []diag.ValidationError
 	for _, p := range f.problems {
 		if p.Severity == diag.Error {
 			errs = append(errs, p)
 		}
 	}
-	if len(f.RequirementsFiles) == 0 {
-		d.res.Validation.Add(diag.New(diag.NoRequirements, diag.Pos{File: f.Path, Line: f.Line, Column: f.Column},
-			fmt.Sprintf("no requirements.txt found for flow %q in %s or any folder above it", f.Name, relOrDot(f.Folder))))
+	if !f.Deployable {
+		return errs // not installed on its own: nothing to check
 	}
-	provided := map[string]bool{}
-	anonymous := false
+	sc := d.scopeOf(f, projs)
+	errs = append(errs, d.conflictingPins(f)...)
+	var needed []thirdParty
+	for _, t := range d.thirdParty(f.Path) {
+		if !runtimeProvides(t.name) {
+			needed = append(needed, t)
+		}
+	}
+	if !sc.covered() {
+		if len(needed) > 0 {
+			folder := f.Folder
+			acc.noReq[folder] = append(acc.noReq[folder], i)
+			for _, t := range needed {
+				acc.noReqOf[i] = append(acc.noReqOf[i], t.name)
+			}
+		}
+		return errs
+	}
+	if sc.anonymous {
+		return errs
+	}
+	for _, t := range needed {
+		if sc.localImports[strings.Split(t.name, ".")[0]] || slices.ContainsFunc(candidateDists(t.name), func(c string) bool { return sc.provided[c] }) {
+			continue
+		}
+		k := missingKey{sc.key, suggestedDist(t.name)}
+		g := acc.missing[k]
+		if g == nil {
+			g = &missingGroup{scope: sc, dist: k.dist}
+			acc.missing[k] = g
+		}
+		if !slices.Contains(g.sites, t) {
+			g.sites = append(g.sites, t)
+		}
+		if !slices.Contains(g.flows, i) {
+			g.flows = append(g.flows, i)
+		}
+	}
+	return errs
+}
+
+// runtimeProvides reports whether every deployment has the import: prefect
+// itself and the distributions the pinned prefect installs.
+func runtimeProvides(imp string) bool {
+	if runtimeProvided[strings.Split(imp, ".")[0]] {
+		return true
+	}
+	return slices.ContainsFunc(candidateDists(imp), prefectProvides)
+}
+
+// conflictingPins reports requirements files of one flow that pin a
+// distribution to different versions.
+func (d *discovery) conflictingPins(f *FlowMetadata) []diag.ValidationError {
+	var errs []diag.ValidationError
 	type pinKey struct{ name, marker string }
 	pins := map[pinKey]requirement{}
 	for _, rel := range f.RequirementsFiles {
@@ -336,9 +502,7 @@ func (d *discovery) checkFlow(f *FlowMetadata, missing map[missingKey][]*FlowMet
 		if rf == nil {
 			continue
 		}
-		anonymous = anonymous || rf.anonymous
 		for _, r := range rf.reqs {
-			provided[r.name] = true
 			if r.pin == "" {
 				continue
 			}
@@ -357,75 +521,208 @@ func (d *discovery) checkFlow(f *FlowMetadata, missing map[missingKey][]*FlowMet
 			}
 		}
 	}
-	if anonymous || len(f.RequirementsFiles) == 0 {
-		return errs
-	}
-	for _, t := range d.thirdParty(f.Path) {
-		if runtimeProvided[strings.Split(t.name, ".")[0]] {
-			continue
-		}
-		covered := false
-		for _, c := range candidateDists(t.name) {
-			if provided[c] {
-				covered = true
-				break
-			}
-		}
-		if !covered {
-			k := missingKey{t.file, t.line, t.col, t.name}
-			if !slices.Contains(missing[k], f) {
-				missing[k] = append(missing[k], f)
-			}
-			errs = append(errs, diag.ValidationError{Code: diag.MissingDependency, Message: fmt.Sprintf("imports %s, which no requirements file provides", t.name)})
-		}
-	}
 	return errs
 }
 
-// reportMissing reports each uncovered import once, naming every flow it
-// affects.
-func (d *discovery) reportMissing(missing map[missingKey][]*FlowMetadata) {
-	for k, flows := range missing {
-		var names []string
-		for _, f := range flows {
-			names = append(names, fmt.Sprintf("%q", f.Name))
+// report reports what checkFlow gathered: each missing distribution once
+// per dependency scope, at its first import, and each folder whose flows
+// have no requirements once, at its first flow. The flows' own error
+// lists get an entry at the same position.
+func (d *discovery) report(acc *findings, flowErrs [][]diag.ValidationError) {
+	for _, k := range slices.SortedFunc(maps.Keys(acc.missing), func(a, b missingKey) int {
+		return cmp.Or(cmp.Compare(a.scope, b.scope), cmp.Compare(a.dist, b.dist))
+	}) {
+		g := acc.missing[k]
+		slices.SortFunc(g.sites, func(a, b thirdParty) int {
+			return cmp.Or(cmp.Compare(a.file, b.file), cmp.Compare(a.line, b.line), cmp.Compare(a.col, b.col))
+		})
+		first := g.sites[0]
+		verb := "installs"
+		if len(g.scope.sources) > 1 {
+			verb = "install"
 		}
-		sort.Strings(names)
-		target := path.Join(flows[0].Folder, "requirements.txt")
-		if len(flows[0].RequirementsFiles) > 0 {
-			target = flows[0].RequirementsFiles[0]
+		msg := fmt.Sprintf("import %s is not provided by %s, which %s; add %s to %s",
+			first.name, joinFiles(g.scope.sources), d.flowList(g.flows, verb), g.dist, g.scope.target)
+		if more := g.sites[1:]; len(more) > 0 {
+			var at []string
+			for _, s := range more[:min(len(more), 3)] {
+				at = append(at, fmt.Sprintf("%s:%d", s.file, s.line))
+			}
+			if len(more) > 3 {
+				at = append(at, fmt.Sprintf("%d more", len(more)-3))
+			}
+			msg += " (also imported at " + strings.Join(at, ", ") + ")"
 		}
-		who := "flow " + names[0]
-		if len(names) > 1 {
-			who = "flows " + strings.Join(names, ", ")
-		}
-		p := diag.New(diag.MissingDependency, diag.Pos{File: k.file, Line: k.line, Column: k.col},
-			fmt.Sprintf("import %s is not provided by the requirements of %s; add %s to %s", k.name, who, suggestedDist(k.name), target))
+		p := diag.New(diag.MissingDependency, diag.Pos{File: first.file, Line: first.line, Column: first.col}, msg)
 		d.res.Validation.Add(p)
+		for _, i := range g.flows {
+			e := p
+			e.Message = fmt.Sprintf("imports %s, which %s does not declare", first.name, joinFiles(g.scope.sources))
+			flowErrs[i] = append(flowErrs[i], e)
+		}
+	}
+	for _, folder := range slices.Sorted(maps.Keys(acc.noReq)) {
+		idx := acc.noReq[folder]
+		var imports []string
+		for _, i := range idx {
+			imports = append(imports, acc.noReqOf[i]...)
+		}
+		slices.Sort(imports)
+		imports = slices.Compact(imports)
+		f := d.res.Flows[idx[0]]
+		if len(imports) > 5 {
+			imports = append(imports[:5], fmt.Sprintf("%d more", len(imports)-5))
+		}
+		d.res.Validation.Add(diag.New(diag.NoRequirements, diag.Pos{File: f.Path, Line: f.Line, Column: f.Column},
+			fmt.Sprintf("no requirements.txt or pyproject.toml in %s or any folder above it declares what %s import%s: %s",
+				relOrDot(folder), d.flowList(idx, ""), map[bool]string{true: "s", false: ""}[len(idx) == 1], strings.Join(imports, ", "))))
 	}
 }
 
-// duplicates reports flows that share a Prefect name.
+// flowList names flows for a message: flow "a", or flows "a", "b" and 3 more.
+func (d *discovery) flowList(idx []int, verb string) string {
+	var names []string
+	for _, i := range idx {
+		names = append(names, strconv.Quote(d.res.Flows[i].Name))
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	s := "flow " + names[0]
+	if len(names) > 1 {
+		shown := names[:min(len(names), 4)]
+		s = "flows " + strings.Join(shown, ", ")
+		if len(names) > 4 {
+			s += fmt.Sprintf(" and %d more", len(names)-4)
+		}
+	}
+	if verb == "" {
+		return s
+	}
+	return verb + " " + s
+}
+
+func joinFiles(fs []string) string {
+	switch len(fs) {
+	case 0:
+		return "no file"
+	case 1:
+		return fs[0]
+	}
+	return strings.Join(fs[:len(fs)-1], ", ") + " and " + fs[len(fs)-1]
+}
+
+// duplicates reports the Prefect names that several flows share: Prefect
+// would merge their deployments. Flows made from one function
+// (with_options copies) are one flow to Prefect and do not count. A name
+// whose flows have the same code is a copy (a copied file or folder):
+// copies between the same folders are reported once, naming every flow;
+// different flows sharing a name are reported once per name.
 func (d *discovery) duplicates(flowErrs [][]diag.ValidationError) {
-	first := map[string]int{}
+	byName := map[string][]int{}
+	var order []string
 	for i, f := range d.res.Flows {
-		if !f.Deployable {
+		if !f.Deployable || f.nameUnknown != "" || f.nameExpr != nil {
 			continue
 		}
-		if a, ok := f.Decorator["name"]; ok && !a.Literal {
-			continue
+		if _, ok := byName[f.Name]; !ok {
+			order = append(order, f.Name)
 		}
-		j, seen := first[f.Name]
-		if !seen {
-			first[f.Name] = i
-			continue
-		}
-		g := d.res.Flows[j]
-		p := diag.New(diag.DuplicateFlowName, diag.Pos{File: f.Path, Line: f.Line, Column: f.Column},
-			fmt.Sprintf("flow name %q is also used by %s at %s:%d; Prefect would merge their deployments", f.Name, g.Entrypoint, g.Path, g.Line))
+		byName[f.Name] = append(byName[f.Name], i)
+	}
+	type copyGroup struct {
+		flows [][]int // per name, the flows
+		names []string
+	}
+	copies := map[string]*copyGroup{}
+	var copyOrder []string
+	report := func(at FlowMetadata, msg string, flows []int, short string) {
+		p := diag.New(diag.DuplicateFlowName, diag.Pos{File: at.Path, Line: at.Line, Column: at.Column}, msg)
 		d.res.Validation.Add(p)
-		flowErrs[i] = append(flowErrs[i], p)
-		flowErrs[j] = append(flowErrs[j], diag.ValidationError{Code: diag.DuplicateFlowName, Message: fmt.Sprintf("flow name %q is also used by %s", f.Name, f.Entrypoint)})
+		for _, i := range flows {
+			e := p
+			e.Message = short
+			flowErrs[i] = append(flowErrs[i], e)
+		}
+	}
+	for _, name := range order {
+		origins := map[string]bool{}
+		var distinct []int
+		for _, i := range byName[name] {
+			if o := d.res.Flows[i].origin; !origins[o] {
+				origins[o] = true
+				distinct = append(distinct, i)
+			}
+		}
+		if len(distinct) < 2 {
+			continue
+		}
+		same := true
+		var folders []string
+		for _, i := range distinct {
+			same = same && d.res.Flows[i].code == d.res.Flows[distinct[0]].code
+			folders = append(folders, relOrDot(d.res.Flows[i].Folder))
+		}
+		if same {
+			slices.Sort(folders)
+			key := strings.Join(folders, "\x00")
+			g := copies[key]
+			if g == nil {
+				g = &copyGroup{}
+				copies[key] = g
+				copyOrder = append(copyOrder, key)
+			}
+			g.flows = append(g.flows, distinct)
+			g.names = append(g.names, strconv.Quote(name))
+			continue
+		}
+		at := d.res.Flows[distinct[1]]
+		var others []string
+		for _, i := range distinct {
+			if i != distinct[1] {
+				f := d.res.Flows[i]
+				others = append(others, fmt.Sprintf("%s:%d", f.Path, f.Line))
+			}
+		}
+		msg := fmt.Sprintf("flow name %q is also used by %s; Prefect would merge their deployments", name, joinFiles(others))
+		if len(others) > 4 {
+			msg = fmt.Sprintf("flow name %q is also used by %d other flows (%s and more); Prefect would merge their deployments", name, len(others), strings.Join(others[:4], ", "))
+		}
+		report(at, msg, distinct, fmt.Sprintf("flow name %q is used by %d flows", name, len(distinct)))
+	}
+	for _, key := range copyOrder {
+		g := copies[key]
+		first := g.flows[0]
+		at := d.res.Flows[first[1]]
+		var where []string
+		for _, i := range first {
+			if i != first[1] {
+				f := d.res.Flows[i]
+				where = append(where, fmt.Sprintf("%s:%d", f.Path, f.Line))
+			}
+		}
+		what := "flow " + g.names[0]
+		if len(g.names) > 1 {
+			shown := g.names[:min(len(g.names), 4)]
+			what = fmt.Sprintf("%d flows (%s", len(g.names), strings.Join(shown, ", "))
+			if len(g.names) > 4 {
+				what += ", ..."
+			}
+			what += ")"
+		}
+		places := slices.Compact(strings.Split(key, "\x00"))
+		if len(places) == 1 { // copies within one folder: name the files
+			places = nil
+			for _, i := range first {
+				places = append(places, d.res.Flows[i].Path)
+			}
+		}
+		msg := fmt.Sprintf("%s copied with the same code in %s; Prefect would merge the copies' deployments (the first copy is at %s)",
+			what, joinFiles(places), joinFiles(where))
+		var all []int
+		for _, fl := range g.flows {
+			all = append(all, fl...)
+		}
+		report(at, msg, all, "the flow is copied with the same name and code in "+joinFiles(places))
 	}
 }
 

@@ -10,70 +10,6 @@ import (
 	"prefectgen/diag"
 )
 
-// importToDists maps import names whose distribution is named otherwise to
-// the distributions (normalized) that provide them.
-var importToDists = map[string][]string{
-	"yaml":               {"pyyaml", "ruamel-yaml"},
-	"sklearn":            {"scikit-learn"},
-	"skimage":            {"scikit-image"},
-	"cv2":                {"opencv-python", "opencv-python-headless", "opencv-contrib-python", "opencv-contrib-python-headless"},
-	"PIL":                {"pillow"},
-	"bs4":                {"beautifulsoup4"},
-	"dateutil":           {"python-dateutil"},
-	"dotenv":             {"python-dotenv"},
-	"jwt":                {"pyjwt"},
-	"magic":              {"python-magic"},
-	"docx":               {"python-docx"},
-	"pptx":               {"python-pptx"},
-	"Crypto":             {"pycryptodome", "pycrypto"},
-	"Cryptodome":         {"pycryptodomex"},
-	"OpenSSL":            {"pyopenssl"},
-	"psycopg2":           {"psycopg2", "psycopg2-binary"},
-	"psycopg":            {"psycopg", "psycopg-binary"},
-	"MySQLdb":            {"mysqlclient"},
-	"serial":             {"pyserial"},
-	"usb":                {"pyusb"},
-	"git":                {"gitpython"},
-	"attr":               {"attrs"},
-	"fitz":               {"pymupdf"},
-	"Levenshtein":        {"python-levenshtein", "levenshtein"},
-	"jose":               {"python-jose"},
-	"multipart":          {"python-multipart"},
-	"slugify":            {"python-slugify"},
-	"telegram":           {"python-telegram-bot"},
-	"zmq":                {"pyzmq"},
-	"gi":                 {"pygobject"},
-	"kafka":              {"kafka-python"},
-	"ldap":               {"python-ldap"},
-	"nacl":               {"pynacl"},
-	"OpenGL":             {"pyopengl"},
-	"pdfminer":           {"pdfminer-six"},
-	"googleapiclient":    {"google-api-python-client"},
-	"grpc":               {"grpcio"},
-	"faiss":              {"faiss-cpu", "faiss-gpu"},
-	"mpl_toolkits":       {"matplotlib"},
-	"pkg_resources":      {"setuptools"},
-	"websocket":          {"websocket-client"},
-	"wx":                 {"wxpython"},
-	"dns":                {"dnspython"},
-	"win32api":           {"pywin32"},
-	"win32com":           {"pywin32"},
-	"pythoncom":          {"pywin32"},
-	"ruamel":             {"ruamel-yaml"},
-	"snowflake":          {"snowflake-connector-python", "snowflake-snowpark-python"},
-	"Bio":                {"biopython"},
-	"RPA":                {"rpaframework"},
-	"github":             {"pygithub"},
-	"gitlab":             {"python-gitlab"},
-	"Xlib":               {"python-xlib"},
-	"socks":              {"pysocks"},
-	"mx":                 {"egenix-mx-base"},
-	"memcache":           {"python-memcached"},
-	"paho":               {"paho-mqtt"},
-	"speech_recognition": {"speechrecognition"},
-	"google.protobuf":    {"protobuf"},
-}
-
 // namespaceTops are top-level packages shared by many distributions; their
 // imports are named by more components (google.cloud.storage).
 var namespaceTops = map[string]bool{"google": true, "azure": true, "jaraco": true, "zope": true, "backports": true, "sphinxcontrib": true, "opentelemetry": true}
@@ -92,39 +28,10 @@ var distSep = regexp.MustCompile(`[-_.]+`)
 // the top-level module, or up to three components under a namespace package.
 func importName(module string) string {
 	parts := strings.Split(module, ".")
-	if namespaceTops[parts[0]] {
+	if namespaceTops[parts[0]] || dataNamespace(parts[0]) {
 		return strings.Join(parts[:min(len(parts), 3)], ".")
 	}
 	return parts[0]
-}
-
-// candidateDists returns the normalized distributions that may provide the
-// import (as returned by importName).
-func candidateDists(imp string) []string {
-	parts := strings.Split(imp, ".")
-	var c []string
-	if ds, ok := importToDists[imp]; ok {
-		c = append(c, ds...)
-	}
-	if ds, ok := importToDists[parts[0]]; ok && len(parts) == 1 {
-		c = append(c, ds...)
-	}
-	for n := len(parts); n >= 1; n-- {
-		c = append(c, normalizeDist(strings.Join(parts[:n], "-")))
-	}
-	return c
-}
-
-// suggestedDist names the distribution to add for an import.
-func suggestedDist(imp string) string {
-	pretty := map[string]string{"yaml": "PyYAML", "sklearn": "scikit-learn", "cv2": "opencv-python", "PIL": "Pillow", "bs4": "beautifulsoup4"}
-	if p, ok := pretty[imp]; ok {
-		return p
-	}
-	if ds := importToDists[imp]; len(ds) > 0 {
-		return ds[0]
-	}
-	return normalizeDist(strings.ReplaceAll(imp, ".", "-"))
 }
 
 // requirement is one requirement line.
@@ -132,9 +39,10 @@ type requirement struct {
 	file   string
 	line   int
 	col    int
-	name   string // normalized distribution name
-	text   string // the requirement as written, without comments and options
-	pin    string // the version of an exact == pin, else ""
+	name   string   // normalized distribution name
+	extras []string // normalized
+	text   string   // the requirement as written, without comments and options
+	pin    string   // the version of an exact == pin, else ""
 	marker string
 }
 
@@ -219,6 +127,9 @@ func parseRequirements(rel string, data []byte) reqFile {
 			text: strings.TrimSpace(m[1] + m[2] + spec)}
 		if r.marker != "" {
 			r.text += "; " + r.marker
+		}
+		if _, extras, ok := parsePEP508(m[1] + m[2]); ok {
+			r.extras = extras
 		}
 		if pm := exactPin.FindStringSubmatch(spec); pm != nil {
 			r.pin = pm[1]

@@ -33,6 +33,19 @@ type Result struct {
 	Flows      []FlowMetadata        `json:"flows"`
 	Validation diag.ValidationResult `json:"validation"`
 	Stats      Stats                 `json:"stats"`
+
+	ignores map[string]map[int][]string // inline ignores: file -> line -> codes
+}
+
+// Ignored reports whether an inline ignore comment on the line of a
+// problem positioned in a Python file, # prefectgen: ignore[CODE] (or
+// ignore[CODE1,CODE2]), names its code. Discover leaves out the problems
+// it silences itself; checks run on the flows afterwards call Ignored.
+func (r *Result) Ignored(p diag.ValidationError) bool {
+	if p.Line == 0 || !strings.HasSuffix(p.FilePath, ".py") {
+		return false
+	}
+	return slices.Contains(r.ignores[p.FilePath][p.Line], p.Code)
 }
 
 // Stats counts the work done.
@@ -53,30 +66,12 @@ func (r *Result) Deployable() []FlowMetadata {
 }
 
 // mayDefineFlow is the byte pre-filter: a file that never says "prefect"
-// cannot import Prefect's flow decorator, and every way to name the
-// decorator (flow, prefect.flow, from prefect import flow as f) spells the
-// word flow, so a file without both cannot define a flow.
+// cannot import Prefect's flow decorator, and every way to make a flow
+// (flow, prefect.flow, Flow(fn), from prefect import flow as f, a factory
+// such as dbt_flow(...)) spells flow or Flow, so a file without both
+// cannot define one.
 func mayDefineFlow(src []byte) bool {
-	return bytes.Contains(src, []byte("prefect")) && containsWord(src, "flow")
-}
-
-// containsWord reports whether w occurs in src as a whole identifier.
-func containsWord(src []byte, w string) bool {
-	for i := 0; ; {
-		j := bytes.Index(src[i:], []byte(w))
-		if j < 0 {
-			return false
-		}
-		start, end := i+j, i+j+len(w)
-		if (start == 0 || !identByte(src[start-1])) && (end == len(src) || !identByte(src[end])) {
-			return true
-		}
-		i = start + 1
-	}
-}
-
-func identByte(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+	return bytes.Contains(src, []byte("prefect")) && (bytes.Contains(src, []byte("flow")) || bytes.Contains(src, []byte("Flow")))
 }
 
 // Discover scans the repository at opts.Root. The error is for a root that
@@ -122,6 +117,7 @@ func Discover(opts Options) (*Result, error) {
 	}
 	d := &discovery{root: root, files: map[string]*parsedFile{}, exists: map[string]bool{}, reqs: map[string]*reqFile{}}
 	res := &Result{}
+	d.res = res
 	d.scan(scope, workers, res)
 	d.prefetch(workers)
 	d.finish(res)
@@ -140,6 +136,11 @@ type discovery struct {
 	dirs   map[string][]os.DirEntry
 	third  map[string][]thirdParty
 	local  map[string][]string // localFiles by flow file
+
+	projects map[string]*pyProject // project files by rel path
+	locks    map[string][]string   // lock files' packages by rel path
+	scopes   map[string]*depScope  // dependency scopes by key
+	search   map[string][]string   // searchDirs by folder
 }
 
 type job struct{ rel, abs string }
@@ -182,7 +183,7 @@ func (d *discovery) scan(scope string, workers int, res *Result) {
 			}
 		}()
 	}
-	w := &walker{root: d.root, scope: scope, emit: func(rel, abs string) {
+	w := &walker{root: d.root, scope: scope, noteSkipped: true, emit: func(rel, abs string) {
 		res.Stats.FilesSeen++
 		jobs <- job{rel, abs}
 	}}
@@ -219,7 +220,7 @@ func (d *discovery) prefetch(workers int) {
 				continue
 			}
 			for _, imp := range pf.imports {
-				for _, lf := range d.resolveLocal(f, imp, []string{"", path.Dir(f)}) {
+				for _, lf := range d.resolveLocal(f, imp, d.searchDirs(f)) {
 					if _, parsed := d.files[lf]; !parsed && !queued[lf] {
 						queued[lf] = true
 						need = append(need, lf)
@@ -284,7 +285,7 @@ func (d *discovery) parseImports(pp *pyParser, rel string) *parsedFile {
 		return &parsedFile{rel: rel}
 	}
 	pf := pp.parse(rel, src)
-	pf.flows, pf.problems = nil, nil
+	pf.flows, pf.problems, pf.calls = nil, nil, nil
 	return &pf
 }
 
@@ -331,26 +332,32 @@ func (d *discovery) finish(res *Result) {
 		}
 		res.Flows = append(res.Flows, pf.flows...)
 	}
+	for _, rel := range rels {
+		res.Flows = append(res.Flows, d.resolveCalls(rel, d.files[rel].calls)...)
+	}
+	d.resolveNames(res.Flows)
 	slices.SortStableFunc(res.Flows, func(a, b FlowMetadata) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 	flowErrs := make([][]diag.ValidationError, len(res.Flows))
-	missing := map[missingKey][]*FlowMetadata{}
+	acc := &findings{missing: map[missingKey]*missingGroup{}, noReq: map[string][]int{}, noReqOf: map[int][]string{}}
 	for i := range res.Flows {
 		f := &res.Flows[i]
-		d.complete(f)
-		flowErrs[i] = d.checkFlow(f, missing)
+		projs := d.complete(f)
+		flowErrs[i] = d.checkFlow(i, projs, acc)
 		if syntaxBroken[f.Path] {
 			flowErrs[i] = append(flowErrs[i], diag.ValidationError{Code: diag.SyntaxError, Message: f.Path + " has syntax errors; Prefect cannot import it"})
 		}
 	}
-	d.reportMissing(missing)
+	d.report(acc, flowErrs)
 	d.duplicates(flowErrs)
 	for i := range res.Flows {
 		f := &res.Flows[i]
 		f.ValidationErrors = []string{}
 		for _, p := range flowErrs[i] {
-			f.ValidationErrors = append(f.ValidationErrors, p.Code+": "+p.Message)
+			if !d.ignored(p) {
+				f.ValidationErrors = append(f.ValidationErrors, p.Code+": "+p.Message)
+			}
 		}
 		slices.Sort(f.ValidationErrors)
 		f.ValidationErrors = slices.Compact(f.ValidationErrors)
@@ -362,12 +369,20 @@ func (d *discovery) finish(res *Result) {
 	if res.Flows == nil {
 		res.Flows = []FlowMetadata{}
 	}
+	res.Validation.Errors = slices.DeleteFunc(res.Validation.Errors, d.ignored)
+	res.Validation.Warnings = slices.DeleteFunc(res.Validation.Warnings, d.ignored)
+	res.ignores = map[string]map[int][]string{}
+	for rel, pf := range d.files {
+		if len(pf.ignores) > 0 {
+			res.ignores[rel] = pf.ignores
+		}
+	}
 	res.Validation.Finish()
 }
 
 // complete fills in a flow's module path, entrypoint and the files that
-// belong to it.
-func (d *discovery) complete(f *FlowMetadata) {
+// belong to it, and returns the project files whose dependencies apply.
+func (d *discovery) complete(f *FlowMetadata) []*pyProject {
 	f.Folder = path.Dir(f.Path)
 	if f.Folder == "." {
 		f.Folder = ""
@@ -379,7 +394,14 @@ func (d *discovery) complete(f *FlowMetadata) {
 	f.DockerfilePath = d.nearest(f.Folder, func(dir string) []string { return d.present(dir, "Dockerfile") })
 	f.EnvFiles = d.envFiles(f.Folder)
 	f.RequirementsFiles, f.Dependencies = d.requirements(f.Folder)
+	var projs []*pyProject
+	f.Project, projs = d.projectOf(f.Folder)
+	for _, p := range projs {
+		f.Dependencies = append(f.Dependencies, p.main...)
+	}
+	f.Dependencies = dedupe(f.Dependencies)
 	f.LocalModules, f.Imports = d.closure(f.Path)
+	return projs
 }
 
 // present returns the named files that exist in folder dir.

@@ -141,13 +141,13 @@ def b():
 `, []string{"a.py:3:12: INVALID_FLOW_NAME", "a.py:7:12: INVALID_FLOW_NAME"}},
 		{"non-literal name", `-- a.py --
 from prefect import flow
-NAME = "x"
+NAME = compute()
 
 @flow(name=NAME)
 def a():
     pass
 
-@flow(name=f"{NAME}-2")
+@flow(name=f"{NAME!r}-2")
 def b():
     pass
 
@@ -165,11 +165,11 @@ def a():
 		{"nested flow", `-- a.py --
 from prefect import flow
 
-def factory():
+def runner():
     @flow
     def inner():
         pass
-    return inner
+    inner()
 `, []string{"a.py:5:5: NESTED_FLOW"}},
 		{"instance method", `-- a.py --
 from prefect import flow
@@ -185,7 +185,7 @@ requests==2.32.3
 -- flows/x/workflow.py --
 import os
 import requests
-import yaml
+import pandas
 from sklearn import svm
 from cv2 import imread
 import PIL.Image
@@ -256,12 +256,13 @@ def b():
 `, []string{"shared/io.py:1:1: MISSING_DEPENDENCY"}},
 		{"no requirements", `-- NOREQ --
 -- a.py --
+import pandas
 from prefect import flow
 
 @flow
 def a():
     pass
-`, []string{"a.py:4:1: NO_REQUIREMENTS"}},
+`, []string{"a.py:5:1: NO_REQUIREMENTS"}},
 		{"conflicting pins", `-- requirements.txt --
 prefect==3.4.0
 httpx==0.27.0
@@ -317,13 +318,13 @@ func TestNamespacePackages(t *testing.T) {
 	root := writeTree(t, `-- requirements.txt --
 prefect
 -- pkg/sub/util.py --
-import requests
--- yaml/settings.yml --
+import boto3
+-- pandas/settings.yml --
 a: 1
 -- flows/a.py --
 from prefect import flow
 from pkg.sub.util import helper
-import yaml
+import pandas
 
 @flow
 def a():

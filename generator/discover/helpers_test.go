@@ -56,3 +56,8 @@ func problemLines(ps []diag.ValidationError) []string {
 	}
 	return out
 }
+
+// diagAt is a problem of code at file:line.
+func diagAt(code, file string, line int) diag.ValidationError {
+	return diag.ValidationError{Code: code, FilePath: file, Line: line, Column: 1}
+}

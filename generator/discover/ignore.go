@@ -114,6 +114,13 @@ func globRegexp(g string) string {
 
 // ignored reports whether rel (relative to the root, with "/") is ignored.
 func (rs ignoreRules) ignored(rel string, isDir bool) bool {
+	ignored, _ := rs.decide(rel, isDir)
+	return ignored
+}
+
+// decide tells whether rel is ignored, and whether a negated pattern
+// (!pattern) decided that it is not.
+func (rs ignoreRules) decide(rel string, isDir bool) (ignored, negated bool) {
 	for i := len(rs) - 1; i >= 0; i-- {
 		r := rs[i]
 		if r.dirOnly && !isDir {
@@ -131,8 +138,8 @@ func (rs ignoreRules) ignored(rel string, isDir bool) bool {
 			target = path.Base(sub)
 		}
 		if r.re.MatchString(target) {
-			return !r.negate
+			return !r.negate, r.negate
 		}
 	}
-	return false
+	return false, false
 }

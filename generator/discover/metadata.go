@@ -21,9 +21,16 @@ type FlowMetadata struct {
 	Entrypoint string `json:"entrypoint"`
 	Async      bool   `json:"async"`
 	// Deployable is false for flows Prefect cannot load from an
-	// entrypoint, such as flows defined inside a function.
-	Deployable bool        `json:"deployable"`
-	Parameters []Parameter `json:"parameters"`
+	// entrypoint, such as flows defined inside a function, and for flows
+	// in tests.
+	Deployable bool `json:"deployable"`
+	// NotDeployableReason says why a flow is not deployable: "nested"
+	// (defined inside a function), "factory" (defined inside a function
+	// that returns it), "main" (under if __name__ == "__main__"),
+	// "instance_method", or "test" (in a tests/ or test/ folder, a
+	// test_*.py or *_test.py file, or conftest.py); "" when it is.
+	NotDeployableReason string      `json:"not_deployable_reason"`
+	Parameters          []Parameter `json:"parameters"`
 	// Decorator holds the keyword arguments of the @flow(...) call.
 	Decorator map[string]Argument `json:"decorator"`
 	// Description is the decorator's literal description, else the docstring.
@@ -40,7 +47,14 @@ type FlowMetadata struct {
 	// flow's environment: requirements.txt in the flow's folder and every
 	// folder above it within the repository, and the files they include.
 	RequirementsFiles []string `json:"requirements_files"`
-	// Dependencies are the requirement lines of those files, normalized.
+	// Project is the Python project the flow is installed with (the
+	// nearest pyproject.toml above it that declares a project, or a Pipfile
+	// or conda environment.yml), with its lock file and uv workspace; nil
+	// when there is none.
+	Project *Project `json:"project"`
+	// Dependencies are the requirement lines of the requirements files,
+	// normalized, then the main dependencies of the project and of its
+	// workspace root, as written.
 	Dependencies []string `json:"dependencies"`
 	// DockerfilePath is the nearest Dockerfile upward within the
 	// repository, or "".
@@ -53,6 +67,13 @@ type FlowMetadata struct {
 	ValidationErrors []string `json:"validation_errors"`
 
 	problems []diag.ValidationError // found while parsing
+
+	at          uint     // byte offset of the def, or of the assignment of a call-form flow
+	nameExpr    strExpr  // a name= that reads other modules' constants, resolved once every file is parsed
+	nameUnknown string   // why name= cannot be known without running the code
+	namePos     diag.Pos // where name= is
+	origin      string   // path:line of the def the flow runs: copies made with with_options share it
+	code        uint64   // hash of the def's source: files copied with their flows share it
 }
 
 // Parameter is one parameter of a flow function.

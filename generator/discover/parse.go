@@ -2,11 +2,12 @@ package discover
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"prefectgen/diag"
 
@@ -30,6 +31,21 @@ type parsedFile struct {
 	flows    []FlowMetadata
 	imports  []importRef
 	problems []diag.ValidationError
+	// defined are the file's module-level flows, kept even when the file
+	// was parsed for its imports only: another file may copy one with
+	// with_options.
+	defined []FlowMetadata
+	// names are the module-level bindings a string constant may come from,
+	// for the files that import them.
+	names map[string][]nameBind
+	// factories are the module-level functions that return a flow they
+	// define.
+	factories map[string]bool
+	// calls are module-level assignments from calls that only the other
+	// files can tell about.
+	calls []moduleCall
+	// ignores are the inline ignores: line -> codes.
+	ignores map[int][]string
 }
 
 // importRef is one imported module.
@@ -71,6 +87,34 @@ type fileScan struct {
 	bindings  map[string][]binding
 	cands     []candidate
 	mainDepth int // > 0 under if __name__ == "__main__"
+	// quiet is set for test files: their flows are not deployable and
+	// report nothing.
+	quiet bool
+	// names are the module-level bindings string constants are read from.
+	names map[string][]nameBind
+	// rebinds are the byte offsets where each module-level name (and each
+	// Class.name of a module-level class) is bound by a def, a class or
+	// an assignment: a later one replaces a flow, as in Python.
+	rebinds map[string][]uint
+	// defs are the module-level function definitions, by name.
+	defs map[string][]defRec
+	// assigns are the module-level assignments whose value is a call.
+	assigns []sitter.Node
+	// fns are the functions enclosing the statement being walked.
+	fns []fnFrame
+}
+
+// defRec is a module-level function definition.
+type defRec struct {
+	at   uint
+	node sitter.Node // function_definition
+}
+
+// fnFrame is a function enclosing the statements being walked.
+type fnFrame struct {
+	node sitter.Node // function_definition
+	name string
+	top  bool // defined at module level
 }
 
 var mainGuard = regexp.MustCompile(`^\(?\s*(__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__)\s*\)?$`)
@@ -82,6 +126,7 @@ type candidate struct {
 	class  string      // enclosing class path, "" at module level
 	nested bool        // inside a function
 	main   bool        // under if __name__ == "__main__"
+	encl   *fnFrame    // the innermost enclosing function, when nested
 }
 
 // parse extracts flows and imports from src, the content of the file at
@@ -95,7 +140,9 @@ func (pp *pyParser) parse(rel string, src []byte) parsedFile {
 	}
 	defer tree.Close()
 	root := tree.RootNode()
-	s := &fileScan{src: src, out: &out, bindings: map[string][]binding{}}
+	s := &fileScan{src: src, out: &out, bindings: map[string][]binding{}, names: map[string][]nameBind{},
+		rebinds: map[string][]uint{}, defs: map[string][]defRec{}, quiet: isTestPath(rel)}
+	out.ignores = inlineIgnores(src)
 	if root.HasError() {
 		s.syntaxErrors(*root)
 	}
@@ -112,7 +159,53 @@ func (pp *pyParser) parse(rel string, src []byte) parsedFile {
 			s.judge(c)
 		}
 	}
+	s.moduleAssignments()
+	s.dropRedefined()
+	out.names = s.names
+	for _, f := range out.flows {
+		if f.Deployable || f.NotDeployableReason == reasonTest {
+			out.defined = append(out.defined, f)
+		}
+	}
 	return out
+}
+
+// funcFlow describes the last module-level def of name in src as a flow
+// of the function (x = flow(name) in another file).
+func (pp *pyParser) funcFlow(rel string, src []byte, name string) (FlowMetadata, bool) {
+	tree := pp.p.Parse(src, nil)
+	if tree == nil {
+		return FlowMetadata{}, false
+	}
+	defer tree.Close()
+	s := &fileScan{src: src, out: &parsedFile{rel: rel}, names: map[string][]nameBind{}}
+	root := tree.RootNode()
+	var found *FlowMetadata
+	for i := uint(0); i < root.NamedChildCount(); i++ {
+		st := root.NamedChild(i)
+		if st.Kind() == "decorated_definition" {
+			st = st.ChildByFieldName("definition")
+		}
+		if st == nil || st.Kind() != "function_definition" {
+			continue
+		}
+		if nm := st.ChildByFieldName("name"); nm != nil && s.text(*nm) == name {
+			f := s.newFlow(*st)
+			found = &f
+		}
+	}
+	if found == nil {
+		return FlowMetadata{}, false
+	}
+	return *found, true
+}
+
+// codeHash identifies a function's source, to tell copies of a flow from
+// different flows that share a name.
+func codeHash(src []byte) uint64 {
+	h := fnv.New64a()
+	h.Write(src)
+	return h.Sum64()
 }
 
 // maxRecoveries bounds the extra parses of a file with syntax errors.
@@ -190,45 +283,6 @@ func pos(n sitter.Node) (int, int) {
 	return int(p.Row) + 1, int(p.Column) + 1
 }
 
-func (s *fileScan) syntaxErrors(n sitter.Node) {
-	var errs []diag.ValidationError
-	var walk func(n sitter.Node)
-	walk = func(n sitter.Node) {
-		if len(errs) >= maxSyntaxErrors {
-			return
-		}
-		if n.IsMissing() {
-			l, c := pos(n)
-			errs = append(errs, diag.New(diag.SyntaxError, diag.Pos{File: s.out.rel, Line: l, Column: c}, fmt.Sprintf("invalid syntax: missing %q", n.Kind())))
-			return
-		}
-		if n.IsError() {
-			l, c := pos(n)
-			msg := "invalid syntax"
-			if n.ChildCount() > 0 {
-				first := n.Child(0)
-				if t := strings.TrimSpace(s.text(*first)); t != "" && utf8.RuneCountInString(t) <= 20 && !strings.Contains(t, "\n") {
-					msg = fmt.Sprintf("invalid syntax near %q", t)
-				}
-			}
-			if len(errs) == 0 || errs[len(errs)-1].Line != l {
-				errs = append(errs, diag.New(diag.SyntaxError, diag.Pos{File: s.out.rel, Line: l, Column: c}, msg))
-			}
-			return
-		}
-		for i := uint(0); i < n.ChildCount(); i++ {
-			if ch := n.Child(i); ch.HasError() {
-				walk(*ch)
-			}
-		}
-	}
-	walk(n)
-	if len(errs) == 0 { // HasError without an ERROR or MISSING node: report the root
-		errs = append(errs, diag.New(diag.SyntaxError, diag.Pos{File: s.out.rel, Line: 1, Column: 1}, "invalid syntax"))
-	}
-	s.out.problems = append(s.out.problems, errs...)
-}
-
 // block walks the statements of a module, class or function body, or of a
 // compound statement inside one. class is the enclosing class path and
 // nested tells whether a function encloses the statements.
@@ -239,12 +293,21 @@ func (s *fileScan) block(n sitter.Node, class string, nested bool) {
 		case "import_statement", "import_from_statement", "future_import_statement":
 			s.importStmt(*st, !nested && class == "")
 		case "decorated_definition":
-			s.cands = append(s.cands, candidate{node: *st, class: class, nested: nested, main: s.mainDepth > 0})
+			c := candidate{node: *st, class: class, nested: nested, main: s.mainDepth > 0}
+			if len(s.fns) > 0 {
+				fr := s.fns[len(s.fns)-1]
+				c.encl = &fr
+			}
+			s.cands = append(s.cands, c)
 			if def := st.ChildByFieldName("definition"); def != nil {
-				s.definition(*def, class, nested)
+				s.definition(*def, class, nested, st.StartByte())
 			}
 		case "function_definition", "class_definition":
-			s.definition(*st, class, nested)
+			s.definition(*st, class, nested, st.StartByte())
+		case "expression_statement":
+			if !nested && st.NamedChildCount() == 1 {
+				s.assignment(*st.NamedChild(0), class)
+			}
 		case "if_statement":
 			// Code under if __name__ == "__main__" does not run when
 			// Prefect loads the file as a module: its flows cannot be
@@ -264,6 +327,10 @@ func (s *fileScan) block(n sitter.Node, class string, nested bool) {
 				continue
 			}
 			s.block(*st, class, nested)
+		case "print_statement", "exec_statement": // Python 2
+			l, c := pos(*st)
+			s.out.problems = append(s.out.problems, diag.New(diag.SyntaxError, diag.Pos{File: s.out.rel, Line: l, Column: c},
+				fmt.Sprintf("Missing parentheses in call to '%s' (Python 2 syntax)", strings.TrimSuffix(st.Kind(), "_statement"))))
 		case "block", "elif_clause", "else_clause", "try_statement", "except_clause",
 			"except_group_clause", "finally_clause", "with_statement", "for_statement", "while_statement",
 			"match_statement", "case_clause", "ERROR":
@@ -272,23 +339,95 @@ func (s *fileScan) block(n sitter.Node, class string, nested bool) {
 	}
 }
 
-func (s *fileScan) definition(def sitter.Node, class string, nested bool) {
+// definition walks the body of a def or class statement that starts at
+// byte offset at (its decorators included).
+func (s *fileScan) definition(def sitter.Node, class string, nested bool, at uint) {
+	name := ""
+	if nm := def.ChildByFieldName("name"); nm != nil {
+		name = s.text(*nm)
+	}
+	if !nested && name != "" {
+		s.rebind(qualify(class, name), at)
+		if class == "" && def.Kind() == "function_definition" {
+			s.defs[name] = append(s.defs[name], defRec{at: at, node: def})
+		}
+	}
 	body := def.ChildByFieldName("body")
 	if body == nil {
 		return
 	}
 	if def.Kind() == "class_definition" && !nested {
-		name := ""
-		if nm := def.ChildByFieldName("name"); nm != nil {
-			name = s.text(*nm)
-		}
-		if class != "" {
-			name = class + "." + name
-		}
-		s.block(*body, name, false)
+		s.block(*body, qualify(class, name), false)
 		return
 	}
+	if def.Kind() == "function_definition" {
+		s.fns = append(s.fns, fnFrame{node: def, name: name, top: !nested && class == ""})
+		defer func() { s.fns = s.fns[:len(s.fns)-1] }()
+	}
 	s.block(*body, class, true)
+}
+
+func qualify(class, name string) string {
+	if class == "" {
+		return name
+	}
+	return class + "." + name
+}
+
+// rebind records that a module-level name (or Class.name) is bound at at.
+func (s *fileScan) rebind(qual string, at uint) {
+	s.rebinds[qual] = append(s.rebinds[qual], at)
+}
+
+// assignment records a module-level (or class-level) assignment: the
+// names it binds, the string constants it defines, and, at module level,
+// a call whose value may be a flow.
+func (s *fileScan) assignment(a sitter.Node, class string) {
+	switch a.Kind() {
+	case "assignment":
+	case "augmented_assignment":
+		if l := a.ChildByFieldName("left"); l != nil && l.Kind() == "identifier" && class == "" {
+			s.bindName(s.text(*l), a.StartByte(), nil, false)
+		}
+		return
+	default:
+		return
+	}
+	left, right := a.ChildByFieldName("left"), a.ChildByFieldName("right")
+	if left == nil || right == nil {
+		return // an annotation alone binds nothing
+	}
+	at := a.StartByte()
+	var targets []string
+	var collect func(n sitter.Node)
+	collect = func(n sitter.Node) {
+		switch n.Kind() {
+		case "identifier":
+			targets = append(targets, s.text(n))
+		case "pattern_list", "tuple_pattern", "list_pattern":
+			for i := uint(0); i < n.NamedChildCount(); i++ {
+				collect(*n.NamedChild(i))
+			}
+		}
+	}
+	collect(*left)
+	for _, t := range targets {
+		s.rebind(qualify(class, t), at)
+	}
+	if class != "" {
+		return
+	}
+	if len(targets) == 1 && left.Kind() == "identifier" {
+		v, ok := s.strValue(*right, at, 0)
+		s.bindName(targets[0], at, v, ok)
+		if right.Kind() == "call" {
+			s.assigns = append(s.assigns, a)
+		}
+		return
+	}
+	for _, t := range targets {
+		s.bindName(t, at, nil, false)
+	}
 }
 
 func (s *fileScan) importStmt(st sitter.Node, bind bool) {
@@ -320,9 +459,11 @@ func (s *fileScan) importStmt(st sitter.Node, bind bool) {
 			}
 			if alias != "" {
 				s.bind(alias, st.StartByte(), mod)
+				s.bindName(alias, st.StartByte(), nil, false)
 			} else {
 				top, _, _ := strings.Cut(mod, ".")
 				s.bind(top, st.StartByte(), top)
+				s.bindName(top, st.StartByte(), nil, false)
 			}
 		}
 	case "import_from_statement":
@@ -373,6 +514,9 @@ func (s *fileScan) importStmt(st sitter.Node, bind bool) {
 					alias = name
 				}
 				s.bind(alias, st.StartByte(), strings.Repeat(".", ref.level)+ref.module+"."+name)
+			}
+			if bind {
+				s.bindName(alias, st.StartByte(), strExpr{{ref: &constRef{module: ref.module, level: ref.level, name: name}}}, true)
 			}
 		}
 		if star && bind && ref.level == 0 && (ref.module == "prefect" || ref.module == "prefect.flows") {
@@ -442,6 +586,15 @@ func (s *fileScan) isFlowDecorator(expr sitter.Node) bool {
 	return flowDecorators[strings.Join(append([]string{fqn}, parts[1:]...), ".")]
 }
 
+// Reasons a flow is not deployable (FlowMetadata.NotDeployableReason).
+const (
+	reasonNested   = "nested"
+	reasonMain     = "main"
+	reasonInstance = "instance_method"
+	reasonFactory  = "factory"
+	reasonTest     = "test"
+)
+
 // judge decides whether a decorated definition is a flow and records it.
 func (s *fileScan) judge(c candidate) {
 	dd := c.node
@@ -484,14 +637,19 @@ func (s *fileScan) judge(c candidate) {
 	s.flow(c, *def, call, static, classm)
 }
 
-// flowProblem records a problem of the flow f.
+// flowProblem records a problem of the flow f; a test file's flows report
+// nothing.
 func (s *fileScan) flowProblem(f *FlowMetadata, p diag.ValidationError) {
+	if s.quiet {
+		return
+	}
 	f.problems = append(f.problems, p)
 	s.out.problems = append(s.out.problems, p)
 }
 
-func (s *fileScan) flow(c candidate, def sitter.Node, call *sitter.Node, static, classm bool) {
-	rel := s.out.rel
+// newFlow describes the function def as a flow with Prefect's default
+// name; the caller sets where it is deployed from.
+func (s *fileScan) newFlow(def sitter.Node) FlowMetadata {
 	fnName := ""
 	if nm := def.ChildByFieldName("name"); nm != nil {
 		fnName = s.text(*nm)
@@ -500,15 +658,15 @@ func (s *fileScan) flow(c candidate, def sitter.Node, call *sitter.Node, static,
 	f := FlowMetadata{
 		Name:         strings.ReplaceAll(fnName, "_", "-"),
 		FunctionName: fnName,
-		Path:         rel,
+		Path:         s.out.rel,
 		Line:         line,
 		Column:       col,
 		Async:        def.ChildCount() > 0 && def.Child(0).Kind() == "async",
 		Deployable:   true,
 		Decorator:    map[string]Argument{},
-	}
-	if c.class != "" && !c.nested {
-		f.FunctionName = c.class + "." + fnName
+		at:           def.StartByte(),
+		origin:       fmt.Sprintf("%s:%d", s.out.rel, line),
+		code:         codeHash(s.src[def.StartByte():def.EndByte()]),
 	}
 	if params := def.ChildByFieldName("parameters"); params != nil {
 		f.Parameters = s.parameters(*params)
@@ -519,27 +677,64 @@ func (s *fileScan) flow(c candidate, def sitter.Node, call *sitter.Node, static,
 	if body := def.ChildByFieldName("body"); body != nil {
 		f.Docstring = s.docstring(*body)
 	}
-	nameNode := &def
+	return f
+}
+
+func (s *fileScan) flow(c candidate, def sitter.Node, call *sitter.Node, static, classm bool) {
+	rel := s.out.rel
+	f := s.newFlow(def)
+	fnName := f.FunctionName
+	line, col := f.Line, f.Column
+	if c.class != "" && !c.nested {
+		f.FunctionName = c.class + "." + fnName
+	}
 	if call != nil {
-		nameNode = s.decoratorArgs(&f, *call)
+		if args := call.ChildByFieldName("arguments"); args != nil {
+			s.flowArgs(&f, *args)
+		}
 	}
 	switch {
+	case s.quiet:
+		f.Deployable, f.NotDeployableReason = false, reasonTest
 	case c.main:
-		f.Deployable = false
+		f.Deployable, f.NotDeployableReason = false, reasonMain
 		s.flowProblem(&f, diag.New(diag.NestedFlow, diag.Pos{File: rel, Line: line, Column: col},
 			fmt.Sprintf("flow %q is defined under if __name__ == \"__main__\", which does not run when Prefect loads the file; it cannot be deployed", f.Name)))
+	case c.nested && c.encl != nil && returnsName(c.encl.node, fnName, s):
+		// A flow factory: the function makes the flow and returns it. The
+		// flow is deployed, if at all, through the variable a module-level
+		// call assigns it to.
+		f.Deployable, f.NotDeployableReason = false, reasonFactory
+		if c.encl.top {
+			s.factories()[c.encl.name] = true
+		}
 	case c.nested:
-		f.Deployable = false
+		f.Deployable, f.NotDeployableReason = false, reasonNested
 		s.flowProblem(&f, diag.New(diag.NestedFlow, diag.Pos{File: rel, Line: line, Column: col},
 			fmt.Sprintf("flow %q is defined inside a function and cannot be deployed", f.Name)))
 	case c.class != "" && !static && !classm:
-		f.Deployable = false
+		f.Deployable, f.NotDeployableReason = false, reasonInstance
 		s.flowProblem(&f, diag.New(diag.InstanceMethodFlow, diag.Pos{File: rel, Line: line, Column: col},
 			fmt.Sprintf("flow %q is an instance method of %s and cannot be deployed from an entrypoint", f.Name, c.class)))
 	}
 	if c.class != "" && !static && len(f.Parameters) > 0 {
 		f.Parameters = f.Parameters[1:] // self or cls
 	}
+	s.finishFlow(&f)
+}
+
+// factories returns the file's set of flow factories.
+func (s *fileScan) factories() map[string]bool {
+	if s.out.factories == nil {
+		s.out.factories = map[string]bool{}
+	}
+	return s.out.factories
+}
+
+// finishFlow sets what follows from the decorator arguments, reports the
+// problems of the flow's options and records it.
+func (s *fileScan) finishFlow(f *FlowMetadata) {
+	rel := s.out.rel
 	if d, ok := f.Decorator["description"]; ok && d.Literal {
 		if str, ok := d.Value.(string); ok {
 			f.Description = str
@@ -550,32 +745,49 @@ func (s *fileScan) flow(c candidate, def sitter.Node, call *sitter.Node, static,
 	if v, ok := f.Decorator["version"]; ok && v.Literal {
 		f.Version = fmt.Sprint(v.Value)
 	}
-	for _, k := range []string{"description", "version"} {
-		if a, ok := f.Decorator[k]; ok && !a.Literal {
-			l, c := line, col
-			s.flowProblem(&f, diag.New(diag.NonLiteralFlowOption, diag.Pos{File: rel, Line: l, Column: c},
-				fmt.Sprintf("%s= of flow %q is not a literal (%s)", k, f.Name, a.Text)))
+	if f.Deployable {
+		for _, k := range []string{"description", "version"} {
+			if a, ok := f.Decorator[k]; ok && !a.Literal {
+				s.flowProblem(f, diag.New(diag.NonLiteralFlowOption, diag.Pos{File: rel, Line: f.Line, Column: f.Column},
+					fmt.Sprintf("%s= of flow %q is not a literal (%s)", k, f.Name, a.Text)))
+			}
+		}
+		if f.nameUnknown != "" {
+			s.flowProblem(f, diag.New(diag.NonLiteralFlowName, f.namePos, f.nameUnknown))
 		}
 	}
-	if nameNode != nil {
-		if f.Name == "" || strings.ContainsAny(f.Name, bannedNameChars) {
-			l, c := pos(*nameNode)
-			s.flowProblem(&f, diag.New(diag.InvalidFlowName, diag.Pos{File: rel, Line: l, Column: c},
-				fmt.Sprintf("flow name %q contains a character Prefect rejects (/ %% & > <) or is empty", f.Name)))
-		}
+	if f.nameExpr == nil && f.nameUnknown == "" && f.Deployable {
+		s.checkName(f)
 	}
-	s.out.flows = append(s.out.flows, f)
+	s.out.flows = append(s.out.flows, *f)
 }
 
-// decoratorArgs records the keyword arguments of @flow(...) and sets the
-// flow's name. It returns the node to point at for the name, nil when the
-// name is not a literal (that problem is reported here).
-func (s *fileScan) decoratorArgs(f *FlowMetadata, call sitter.Node) *sitter.Node {
-	args := call.ChildByFieldName("arguments")
-	if args == nil {
-		return &call
+// checkName reports a name Prefect would refuse.
+func (s *fileScan) checkName(f *FlowMetadata) {
+	if p, bad := invalidName(f); bad {
+		s.flowProblem(f, p)
 	}
-	var nameNode *sitter.Node = &call
+}
+
+// invalidName returns the problem of a name Prefect would refuse.
+func invalidName(f *FlowMetadata) (diag.ValidationError, bool) {
+	if f.Name != "" && !strings.ContainsAny(f.Name, bannedNameChars) {
+		return diag.ValidationError{}, false
+	}
+	p := f.namePos
+	if p.File == "" {
+		p = diag.Pos{File: f.Path, Line: f.Line, Column: f.Column}
+	}
+	return diag.New(diag.InvalidFlowName, p,
+		fmt.Sprintf("flow name %q contains a character Prefect rejects (/ %% & > <) or is empty", f.Name)), true
+}
+
+// flowArgs records the keyword arguments of @flow(...), flow(fn, ...) or
+// with_options(...) (args, an argument_list; positional arguments are
+// not options) and sets the flow's name from name=: now
+// when it is known, later (nameExpr) when it reads another module's
+// constant, or never (nameUnknown says why).
+func (s *fileScan) flowArgs(f *FlowMetadata, args sitter.Node) {
 	for i := uint(0); i < args.NamedChildCount(); i++ {
 		a := args.NamedChild(i)
 		switch a.Kind() {
@@ -586,30 +798,80 @@ func (s *fileScan) decoratorArgs(f *FlowMetadata, call sitter.Node) *sitter.Node
 			}
 			key := s.text(*k)
 			val, ok := s.literal(*v)
-			f.Decorator[key] = Argument{Text: s.text(*v), Value: val, Literal: ok}
+			arg := Argument{Text: s.text(*v), Value: val, Literal: ok}
 			if key != "name" {
+				f.Decorator[key] = arg
 				continue
 			}
-			str, isStr := val.(string)
-			if !ok || !isStr {
-				l, c := pos(*v)
-				s.flowProblem(f, diag.New(diag.NonLiteralFlowName, diag.Pos{File: s.out.rel, Line: l, Column: c},
-					fmt.Sprintf("the name of flow %s is not a string literal (%s)", f.FunctionName, s.text(*v))))
-				nameNode = nil
-				continue
+			l, c := pos(*v)
+			f.namePos = diag.Pos{File: s.out.rel, Line: l, Column: c}
+			f.nameExpr, f.nameUnknown = nil, ""
+			expr, known := s.strValue(*v, v.StartByte(), 0)
+			switch str, lit := expr.literal(); {
+			case known && lit:
+				f.Name = str
+				arg.Value = str
+				arg.Literal = arg.Literal || v.Kind() == "string" || v.Kind() == "concatenated_string"
+			case known:
+				f.nameExpr = expr
+			default:
+				f.nameUnknown = fmt.Sprintf("the name of flow %s is not a string prefectgen can know without running the code (%s)", f.FunctionName, s.text(*v))
 			}
-			f.Name = str
-			nameNode = v
+			f.Decorator[key] = arg
 		case "dictionary_splat":
 			if _, named := f.Decorator["name"]; !named {
 				l, c := pos(*a)
-				s.flowProblem(f, diag.New(diag.NonLiteralFlowName, diag.Pos{File: s.out.rel, Line: l, Column: c},
-					fmt.Sprintf("the name of flow %s may be set by %s, which is not a literal", f.FunctionName, s.text(*a))))
-				nameNode = nil
+				f.namePos = diag.Pos{File: s.out.rel, Line: l, Column: c}
+				f.nameUnknown = fmt.Sprintf("the name of flow %s may be set by %s, which is not a literal", f.FunctionName, s.text(*a))
 			}
 		}
 	}
-	return nameNode
+}
+
+// returnsName reports whether the function def returns the value of the
+// name (return name), outside the functions and classes it defines.
+func returnsName(def sitter.Node, name string, s *fileScan) bool {
+	body := def.ChildByFieldName("body")
+	if body == nil {
+		return false
+	}
+	var walk func(n sitter.Node) bool
+	walk = func(n sitter.Node) bool {
+		for i := uint(0); i < n.NamedChildCount(); i++ {
+			ch := n.NamedChild(i)
+			switch ch.Kind() {
+			case "function_definition", "class_definition", "decorated_definition", "lambda":
+				continue
+			case "return_statement":
+				if ch.NamedChildCount() == 1 && ch.NamedChild(0).Kind() == "identifier" && s.text(*ch.NamedChild(0)) == name {
+					return true
+				}
+				continue
+			}
+			if walk(*ch) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(*body)
+}
+
+// dropRedefined removes the flows whose name a later module-level
+// statement binds again: Python keeps the last binding, so a def
+// redefined in the same file is one flow, the last.
+func (s *fileScan) dropRedefined() {
+	s.out.flows = slices.DeleteFunc(s.out.flows, func(f FlowMetadata) bool {
+		if f.NotDeployableReason == reasonNested || f.NotDeployableReason == reasonFactory || f.NotDeployableReason == reasonMain {
+			return false
+		}
+		for _, at := range s.rebinds[f.FunctionName] {
+			if at > f.at {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 func (s *fileScan) docstring(body sitter.Node) string {

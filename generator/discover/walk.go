@@ -2,6 +2,7 @@ package discover
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -21,6 +22,19 @@ var skipDirs = map[string]bool{
 	".eggs": true, ".ipynb_checkpoints": true, ".hypothesis": true, ".venv": true,
 }
 
+// outputDirs are the skipped folders that may also be a repository's own
+// source (flows/build/): one that no ignore rule covers, and that holds
+// Python files that may define flows, is reported; an ignore file that
+// un-ignores it (!build/ in .prefectignore) has it scanned.
+var outputDirs = map[string]bool{"build": true, "dist": true}
+
+// isTemplatePath reports whether a file or folder name is a template
+// placeholder (cookiecutter's {{ cookiecutter.name }}, Jinja's {% ... %}):
+// what is under it is not Python until rendered.
+func isTemplatePath(name string) bool {
+	return strings.Contains(name, "{{") || strings.Contains(name, "{%")
+}
+
 // ignoreFiles are read in every folder, in this order.
 var ignoreFiles = []string{".gitignore", ".prefectignore"}
 
@@ -33,8 +47,11 @@ type walker struct {
 	emit     func(rel, abs string)
 	want     func(name string) bool // which files to emit; nil means *.py
 	problems []diag.ValidationError
-	visited  map[dirID]string
-	pending  []pendingLink
+	// noteSkipped reports the build and dist folders skipped although no
+	// ignore rule covers them.
+	noteSkipped bool
+	visited     map[dirID]string
+	pending     []pendingLink
 }
 
 // pendingLink is a symbolic link to a folder, followed after every real
@@ -70,7 +87,7 @@ func (w *walker) walk() {
 			w.visited[id] = ""
 		}
 	}
-	w.dir(w.root, "", nil)
+	w.dir(w.root, "", gitExclude(w.root))
 	for len(w.pending) > 0 {
 		l := w.pending[0]
 		w.pending = w.pending[1:]
@@ -125,7 +142,7 @@ func (w *walker) dir(abs, rel string, rules ignoreRules) {
 			}
 			isDir = fi.IsDir()
 			if isDir {
-				if !skipDirs[name] && w.inScope(crel) && !rules.ignored(crel, true) {
+				if !skipDirs[name] && !isTemplatePath(name) && w.inScope(crel) && !rules.ignored(crel, true) {
 					w.pending = append(w.pending, pendingLink{cabs, crel, rules})
 				}
 				continue
@@ -136,7 +153,20 @@ func (w *walker) dir(abs, rel string, rules ignoreRules) {
 			continue
 		}
 		if isDir {
-			if skipDirs[name] || strings.HasSuffix(name, ".egg-info") || !w.inScope(crel) || rules.ignored(crel, true) {
+			if isTemplatePath(name) || !w.inScope(crel) {
+				continue
+			}
+			if outputDirs[name] {
+				switch ignored, negated := rules.decide(crel, true); {
+				case ignored:
+					continue
+				case !negated:
+					if w.noteSkipped {
+						w.reportOutputDir(cabs, crel)
+					}
+					continue
+				}
+			} else if skipDirs[name] || strings.HasSuffix(name, ".egg-info") || rules.ignored(crel, true) {
 				continue
 			}
 			if fi, err := e.Info(); err == nil {
@@ -154,10 +184,84 @@ func (w *walker) dir(abs, rel string, rules ignoreRules) {
 		if want == nil {
 			want = func(n string) bool { return strings.HasSuffix(n, ".py") }
 		}
-		if want(name) && w.fileInScope(crel) && !rules.ignored(crel, false) {
+		if want(name) && !isTemplatePath(name) && w.fileInScope(crel) && !rules.ignored(crel, false) {
 			w.emit(crel, cabs)
 		}
 	}
+}
+
+// reportOutputDir notes a build or dist folder that is skipped although
+// no ignore rule covers it, when it holds Python files that may define
+// flows.
+func (w *walker) reportOutputDir(abs, rel string) {
+	var found []string
+	_ = filepath.WalkDir(abs, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if e.IsDir() {
+			if p != abs && (skipDirs[e.Name()] || isTemplatePath(e.Name())) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(e.Name(), ".py") || !e.Type().IsRegular() {
+			return nil
+		}
+		if src, err := os.ReadFile(p); err == nil && mayDefineFlow(src) {
+			if r, err := filepath.Rel(w.root, p); err == nil {
+				found = append(found, filepath.ToSlash(r))
+			}
+		}
+		return nil
+	})
+	if len(found) == 0 {
+		return
+	}
+	slices.Sort(found)
+	what := found[0]
+	if len(found) > 1 {
+		what = fmt.Sprintf("%s and %d more", found[0], len(found)-1)
+	}
+	w.problems = append(w.problems, diag.New(diag.SkippedFolder, diag.Pos{File: rel, Line: 0, Column: 0},
+		fmt.Sprintf("%s is not scanned: a folder named %s usually holds build output, but no ignore file covers it and it holds Python files that may define flows (%s)", rel, path.Base(rel), what)))
+}
+
+// gitExclude returns the rules of the repository's .git/info/exclude,
+// which git applies like a .gitignore at the root; for a worktree (a .git
+// file), those of the main repository.
+func gitExclude(root string) ignoreRules {
+	gitDir := filepath.Join(root, ".git")
+	fi, err := os.Stat(gitDir)
+	if err != nil {
+		return nil
+	}
+	if !fi.IsDir() {
+		data, err := os.ReadFile(gitDir)
+		if err != nil {
+			return nil
+		}
+		dir, ok := strings.CutPrefix(strings.TrimSpace(string(data)), "gitdir:")
+		if !ok {
+			return nil
+		}
+		gitDir = strings.TrimSpace(dir)
+		if !filepath.IsAbs(gitDir) {
+			gitDir = filepath.Join(root, gitDir)
+		}
+		if common, err := os.ReadFile(filepath.Join(gitDir, "commondir")); err == nil {
+			c := strings.TrimSpace(string(common))
+			if !filepath.IsAbs(c) {
+				c = filepath.Join(gitDir, c)
+			}
+			gitDir = c
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(gitDir, "info", "exclude"))
+	if err != nil {
+		return nil
+	}
+	return parseIgnore("", data)
 }
 
 // symlinkDirOK decides whether to follow a link to a folder: not when it
