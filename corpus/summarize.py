@@ -17,6 +17,8 @@ path:Class.method):
   missed          Prefect has a module-level flow that prefectgen does not report at all
   not_deployable  prefectgen reports it, but as not deployable (nested), while Prefect
                   can load it at module level
+  in_tests        the same, for a flow in a test file or folder, which prefectgen keeps
+                  out of deployments on purpose (not_deployable_reason "test")
   extra           prefectgen reports a deployable flow that Prefect does not find at
                   module level (or reports one entrypoint twice)
   unresolved      prefect_truth.py could not evaluate something that may make a flow
@@ -85,7 +87,10 @@ def compare(disc, truth, checkout):
                          ("gitignored; " if t["path"] in ignored else "") + f"kind={t['kind']} " + note))
             continue
         stats["matched"] += 1
-        if not p.get("deployable", True) and t["kind"] != "method":
+        if not p.get("deployable", True) and p.get("not_deployable_reason") == "test":
+            stats["in_tests"] += 1
+            rows.append(("in_tests", ep, t["line"], p["name"], t["name"], t["tier"], note))
+        elif not p.get("deployable", True) and t["kind"] != "method":
             stats["not_deployable"] += 1
             rows.append(("not_deployable", ep, t["line"], p["name"], t["name"], t["tier"], note))
         if p["name"] == t["name"]:
@@ -159,14 +164,14 @@ def main() -> int:
         if t is not None:
             have_truth = True
             cs, rows = compare(d, t, os.path.join(checkouts, slug) if checkouts else "")
-            for k in ("truth", "matched", "name_right", "wrong_name", "missed", "not_deployable", "extra",
+            for k in ("truth", "matched", "name_right", "wrong_name", "missed", "not_deployable", "in_tests", "extra",
                       "unresolved"):
                 row[k] = cs.get(k, 0)
             row["truth_low_conf"] = sum(1 for f in t["flows"] if f.get("confidence") == "low")
             for r in rows:
                 comp_rows.append((name,) + r)
         for k in ("files_seen", "files_parsed", "flows", "deployable", "errors", "warnings", "notes",
-                  "truth", "matched", "name_right", "wrong_name", "missed", "not_deployable", "extra",
+                  "truth", "matched", "name_right", "wrong_name", "missed", "not_deployable", "in_tests", "extra",
                   "unresolved", "truth_low_conf"):
             if isinstance(row.get(k), int):
                 tot[k] += row[k]
@@ -174,8 +179,8 @@ def main() -> int:
 
     cols = ["repo", "commit", "files_seen", "files_parsed", "flows", "deployable"]
     if have_truth:
-        cols += ["truth", "truth_low_conf", "matched", "name_right", "wrong_name", "missed", "not_deployable", "extra",
-                 "unresolved"]
+        cols += ["truth", "truth_low_conf", "matched", "name_right", "wrong_name", "missed", "not_deployable", "in_tests",
+                 "extra", "unresolved"]
     cols += ["errors", "warnings", "notes", "validate_rc", "own_config", "prefect_yaml", "ms"]
     with open(os.path.join(out, "summary.tsv"), "w", encoding="utf-8") as f:
         f.write("\t".join(cols) + "\n")
@@ -206,7 +211,7 @@ def main() -> int:
         md += ["", f"Names right: {tot['name_right']}/{tot['matched']} matched flows "
                f"({100 * tot['name_right'] / tot['matched']:.1f}%); found {tot['matched']}/{tot['truth']} "
                f"of Prefect's module-level flows; {tot['extra']} extra, {tot['not_deployable']} "
-               "reported as not deployable."]
+               f"reported as not deployable, {tot['in_tests']} in tests (not deployable on purpose)."]
     md += ["", "## Problems per code", "", "| code | severity | count | repositories |", "|---|---|---|---|"]
     for code, n in sorted(code_tot.items(), key=lambda kv: (-kv[1], kv[0])):
         md.append(f"| {code} | {sev_of[code]} | {n} | {len(code_repos[code])} |")
