@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/rogpeppe/go-internal/diff"
 	"github.com/spf13/pflag"
 
 	"prefectgen/generator"
@@ -46,7 +45,9 @@ generated (a flow was deleted).
 
 With --check it changes nothing: it lists every file that would be created,
 updated or removed, prints a unified diff, and exits 1 if there is any (for
-CI); it exits 0 when everything is up to date.
+CI); it exits 0 when everything is up to date. The diff is minimal, with
+three lines of context, in git's format: 'git apply' applies it at the
+repository's root.
 
 Templates can be overridden by name from templates_dir (in the configuration)
 or --templates DIR: prefect.yaml.tmpl, deployments.tmpl, Dockerfile.tmpl,
@@ -132,14 +133,11 @@ func reportDrift(e *env, root string, changes []generator.Change) error {
 		fmt.Fprintf(e.stdout, "%s: %s\n", verb, display(root, c.Path))
 	}
 	for _, c := range changes {
-		oldName, newName := "a/"+c.Path, "b/"+c.Path
-		if c.Kind == "create" {
-			oldName = "/dev/null"
+		d, err := gitDiff(c)
+		if err != nil {
+			return err
 		}
-		if c.Kind == "remove" {
-			newName = "/dev/null"
-		}
-		e.stdout.Write(diff.Diff(oldName, c.Old, newName, c.New))
+		fmt.Fprint(e.stdout, d)
 	}
 	fmt.Fprintf(e.stderr, "prefectgen: %s out of date; run 'prefectgen generate' and commit the result\n", plural(len(changes), "generated file"))
 	return exitError{exitFailure}
