@@ -60,7 +60,8 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 // order a team meets them in.
 func commands() []*command {
 	return []*command{initCmd, discoverCmd, validateCmd, configCmd, schemaCmd, generateCmd,
-		planCmd, deployCmd, smokeCmd, statusCmd, historyCmd, rollbackCmd, cleanCmd, imagesCmd, versionCmd}
+		planCmd, deployCmd, smokeCmd, statusCmd, historyCmd, rollbackCmd, cleanCmd, imagesCmd, versionCmd,
+		completionCmd}
 }
 
 func lookup(name string) *command {
