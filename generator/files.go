@@ -45,7 +45,7 @@ var skippedDir = []string{".git", "node_modules", "__pycache__", ".venv", "venv"
 // flows' folder, outside nested projects. .prefectignore does not apply:
 // a flow it retired leaves a Dockerfile to remove.
 func staleCandidates(root, flowsDir string) ([]string, error) {
-	out := []string{PrefectFile, MakeFragment, DockerIgnore, DocsFile}
+	out := []string{PrefectFile, MakeFragment, DockerIgnore, DocsFile, ConfigSchemaFile, TemplatesSchemaFile}
 	base := filepath.Join(root, filepath.FromSlash(flowsDir))
 	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

@@ -131,7 +131,7 @@ func Generate(p *Project, opts GenerateOptions) (*Output, error) {
 	for i := range m.Flows {
 		g.flows[m.Flows[i].Entrypoint] = &m.Flows[i]
 	}
-	steps := []func() error{g.dockerfiles, g.prefectYAML, g.makefile, g.docs}
+	steps := []func() error{g.dockerfiles, g.prefectYAML, g.makefile, g.docs, g.editorSchemas}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return out.failed(err)

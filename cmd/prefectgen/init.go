@@ -34,6 +34,17 @@ Prefect server with a process work pool, and an entry per flow with its
 required parameters to fill in. It never overwrites an existing
 configuration.
 
+The starter's first line is a modeline for editors,
+
+	# yaml-language-server: $schema=.prefectgen/deployment_config.schema.json
+
+and init writes that file: the configuration's JSON Schema (prefectgen
+schema --json-schema, marked as generated). With it, VS Code's YAML extension
+and other editors with the YAML language server complete and check the
+configuration. Commit it: prefectgen generate keeps it up to date, for as
+long as the configuration's modeline names it (the same goes for
+.prefectgen/flow_templates.schema.json and flow_templates.yaml's modeline).
+
 When PATH has a Makefile without it, init adds the line
 
 	-include prefect.mk
@@ -66,12 +77,18 @@ prefectgen init --flows-dir src/pipelines`,
 		}
 		if existing != "" {
 			fmt.Fprintf(e.stdout, "kept %s (it exists; init never overwrites it)\n", filepath.Join(root, existing))
+			if data, err := os.ReadFile(filepath.Join(root, existing)); err == nil && !bytes.Contains(data, []byte("yaml-language-server:")) {
+				fmt.Fprintf(e.stdout, "editors complete and check it with this first line, and the schema 'prefectgen generate' then writes:\n\t%s\n", generator.Modeline(generator.ConfigSchemaFile))
+			}
 		} else {
 			path := filepath.Join(root, generator.ConfigNames[0])
 			if err := writeNew(path, starterConfig(res.Deployable(), o.flowsDir, projectName(root))); err != nil {
 				return fmt.Errorf("writing %s: %w", path, err)
 			}
 			fmt.Fprintf(e.stdout, "wrote %s for %s\n", path, plural(len(res.Deployable()), "flow"))
+			if err := writeEditorSchema(e, root); err != nil {
+				return err
+			}
 		}
 		mk := filepath.Join(root, "Makefile")
 		data, err := generator.ReadFile(mk)
@@ -96,6 +113,33 @@ prefectgen init --flows-dir src/pipelines`,
 	},
 }
 
+// writeEditorSchema writes the JSON Schema the starter configuration's
+// modeline names, unless a hand-written file is there.
+func writeEditorSchema(e *env, root string) error {
+	path := filepath.Join(root, filepath.FromSlash(generator.ConfigSchemaFile))
+	content, err := generator.EditorSchema("#Config")
+	if err != nil {
+		return err
+	}
+	old, err := os.ReadFile(path)
+	switch {
+	case err == nil && !generator.IsGenerated(old):
+		fmt.Fprintf(e.stdout, "kept %s (hand-written)\n", path)
+		return nil
+	case err == nil && bytes.Equal(old, content):
+		fmt.Fprintf(e.stdout, "kept %s (unchanged)\n", path)
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := writeFileAtomic(path, content, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	fmt.Fprintf(e.stdout, "wrote %s (its JSON Schema, for editors; prefectgen generate keeps it up to date)\n", path)
+	return nil
+}
+
 var includesPrefectMK = regexp.MustCompile(`(?m)^\s*-?(s?include)\s+(.*\s)?prefect\.mk(\s|$)`)
 
 // writeNew creates a file that must not exist yet.
@@ -114,6 +158,9 @@ func writeNew(path string, data []byte) error {
 
 func starterConfig(flows []discover.FlowMetadata, flowsDir, project string) []byte {
 	var b strings.Builder
+	// Editors with the YAML language server (VS Code's YAML extension)
+	// complete and check the file with the schema this line names.
+	b.WriteString(generator.Modeline(generator.ConfigSchemaFile) + "\n")
 	b.WriteString(`# prefectgen configuration: 'prefectgen schema' prints every key,
 # 'prefectgen config show --env development' what it becomes.
 `)
