@@ -10,8 +10,9 @@ EXAMPLE   := examples/rpa-platform
 # Linters run from the module proxy at pinned versions; they are not
 # dependencies of prefectgen.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+ACTIONLINT  := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
-.PHONY: all build install test golden bench lint fmt demo e2e venv clean
+.PHONY: all build install test precommit-test golden bench lint fmt demo e2e venv clean
 
 all: build
 
@@ -22,9 +23,15 @@ install:
 	$(GO) install $(GOFLAGS_LD) ./cmd/prefectgen
 
 # Every test: unit, golden, fuzz seeds, CLI scripts and the integration
-# suite, with the race detector.
+# suite, with the race detector; then the pre-commit hooks (about 10s).
 test:
 	$(GO) test -race ./...
+	bash scripts/precommit-test.sh
+
+# prefectgen's pre-commit hooks, run by the pinned pre-commit in a throw-away
+# repository (pre-commit comes from PyPI into .cache/precommit-venv, once).
+precommit-test:
+	bash scripts/precommit-test.sh
 
 # Rewrite every golden file from what prefectgen produces now: the
 # generation cases (golden/), the example's discovery JSON and the CLI
@@ -41,6 +48,7 @@ bench:
 lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+	$(GO) run $(ACTIONLINT) ci/github/*.yml
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needs to run on:"; echo "$$out"; exit 1; fi
 
