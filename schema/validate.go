@@ -60,7 +60,7 @@ func validate(file string, data []byte, def string) ([]byte, *positions, []diag.
 		v = s.ctx.BuildFile(f)
 	}
 	if v.Err() != nil {
-		return nil, nil, cueProblems(file, pos, v.Err(), def)
+		return nil, nil, cueProblems(file, pos, v.Err(), def, cue.Value{})
 	}
 	if k := v.IncompleteKind(); k != cue.StructKind && !v.IsNull() {
 		return nil, nil, []diag.ValidationError{diag.New(diag.ConfigInvalidValue, diag.Pos{File: file, Line: 1, Column: 1}, fmt.Sprintf("the file must be a mapping of keys to values, not %s", k))}
@@ -70,11 +70,11 @@ func validate(file string, data []byte, def string) ([]byte, *positions, []diag.
 	}
 	u := schema.Unify(v)
 	if err := u.Validate(cue.Concrete(true)); err != nil {
-		return nil, nil, cueProblems(file, pos, err, def)
+		return nil, nil, cueProblems(file, pos, err, def, v)
 	}
 	out, err := u.MarshalJSON()
 	if err != nil {
-		return nil, nil, cueProblems(file, pos, err, def)
+		return nil, nil, cueProblems(file, pos, err, def, v)
 	}
 	return out, pos, nil
 }
@@ -100,17 +100,21 @@ func yamlSyntax(file string, err error) diag.ValidationError {
 
 // cueProblems turns CUE's errors into problems at the user's lines: one
 // per path, with the alternatives of a failed disjunction named together.
-func cueProblems(file string, pos *positions, err error, def string) []diag.ValidationError {
+// user is the file's value before the schema applied, to tell the user's
+// side of a conflict from the schema's.
+func cueProblems(file string, pos *positions, err error, def string, user cue.Value) []diag.ValidationError {
 	type group struct {
 		path  []string
 		msgs  []string
-		pairs [][2]string
+		pairs [][2]side
 		input diag.Pos
 	}
 	var order []string
 	groups := map[string]*group{}
-	var out []diag.ValidationError
-	seenUnknown := map[string]bool{}
+	// CUE reports keys a closed definition does not allow only when
+	// nothing else failed: look for them in the user's value too, so one
+	// run names every problem.
+	out, seenUnknown := unknownKeys(pos, user, def)
 	for _, e := range cueerrors.Errors(err) {
 		path := unquotePath(e.Path())
 		if len(path) > 0 && strings.HasPrefix(path[0], "#") {
@@ -125,13 +129,7 @@ func cueProblems(file string, pos *positions, err error, def string) []diag.Vali
 				continue
 			}
 			seenUnknown[key] = true
-			msg = fmt.Sprintf("unknown key %q", path[len(path)-1])
-			if known, ok := knownKeys(def, path[:len(path)-1]); ok {
-				if s := nearest(path[len(path)-1], known); s != "" {
-					msg += fmt.Sprintf("; did you mean %q?", s)
-				}
-			}
-			out = append(out, diag.New(diag.ConfigUnknownKey, pos.keyAt(path), msg))
+			out = append(out, unknownKey(pos, def, path))
 			continue
 		}
 		key := joinPath(path...)
@@ -150,9 +148,9 @@ func cueProblems(file string, pos *positions, err error, def string) []diag.Vali
 		switch {
 		case strings.Contains(format, "empty disjunction"):
 		case strings.HasPrefix(format, "conflicting values") && len(args) >= 2:
-			pair := [2]string{fmt.Sprint(args[0]), fmt.Sprint(args[1])}
+			pair := [2]side{{text: fmt.Sprint(args[0])}, {text: fmt.Sprint(args[1])}}
 			if m := mismatched.FindStringSubmatch(msg); m != nil {
-				pair = [2]string{typed(pair[0], m[1]), typed(pair[1], m[2])}
+				pair[0].typ, pair[1].typ = m[1], m[2]
 			}
 			g.pairs = append(g.pairs, pair)
 		default:
@@ -164,11 +162,10 @@ func cueProblems(file string, pos *positions, err error, def string) []diag.Vali
 		var msg string
 		switch {
 		case len(g.pairs) > 0 && len(g.msgs) == 0:
-			got, allowed := splitConflicts(g.pairs)
-			if len(allowed) == 1 {
-				msg = fmt.Sprintf("must be %s, not %s", allowed[0], got)
-			} else {
-				msg = fmt.Sprintf("must be one of %s, not %s", strings.Join(allowed, ", "), got)
+			got, allowed := splitConflicts(g.pairs, lookup(user, g.path))
+			msg = fmt.Sprintf("must be %s, not %s", orList(allowed), got)
+			if slices.Contains(allowed, "true or false") && slices.Contains(yaml11Bools, strings.ToLower(strings.Trim(got, `"`))) {
+				msg += "; in YAML 1.2 " + got + " is a string: write true or false"
 			}
 		case len(g.msgs) > 0:
 			msg = strings.Join(dedupeStrings(g.msgs), "; ")
@@ -189,25 +186,169 @@ func cueProblems(file string, pos *positions, err error, def string) []diag.Vali
 	return out
 }
 
+// unknownKeys reports every key of the user's value that the schema does
+// not allow, and returns the paths it reported.
+func unknownKeys(pos *positions, user cue.Value, def string) ([]diag.ValidationError, map[string]bool) {
+	var out []diag.ValidationError
+	seen := map[string]bool{}
+	var walk func(v cue.Value, path []string)
+	walk = func(v cue.Value, path []string) {
+		switch v.IncompleteKind() {
+		case cue.StructKind:
+			known, closed := knownKeys(def, path)
+			it, err := v.Fields()
+			if err != nil {
+				return
+			}
+			for it.Next() {
+				p := append(slices.Clip(path), it.Selector().Unquoted())
+				if closed && !slices.Contains(known, p[len(p)-1]) {
+					seen[joinPath(p...)] = true
+					out = append(out, unknownKey(pos, def, p))
+					continue
+				}
+				walk(it.Value(), p)
+			}
+		case cue.ListKind:
+			it, err := v.List()
+			if err != nil {
+				return
+			}
+			for i := 0; it.Next(); i++ {
+				walk(it.Value(), append(slices.Clip(path), strconv.Itoa(i)))
+			}
+		}
+	}
+	if user.Exists() {
+		walk(user, nil)
+	}
+	return out, seen
+}
+
+// unknownKey is the problem of a key the schema does not allow at path,
+// with the nearest allowed key.
+func unknownKey(pos *positions, def string, path []string) diag.ValidationError {
+	msg := fmt.Sprintf("unknown key %q", path[len(path)-1])
+	if known, ok := knownKeys(def, path[:len(path)-1]); ok {
+		if s := nearest(path[len(path)-1], known); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+	}
+	return diag.New(diag.ConfigUnknownKey, pos.keyAt(path), msg)
+}
+
 var mismatched = regexp.MustCompile(`mismatched types (\w+) and (\w+)`)
 
-// typed marks a value of a mismatched type: the user's value stays as it
-// is, the schema's side becomes "a string".
-func typed(v, typ string) string {
-	if isSchemaSide(v) {
-		return typeWords(typ)
+// yaml11Bools are the words YAML 1.1 reads as booleans and YAML 1.2 as
+// strings.
+var yaml11Bools = []string{"yes", "no", "y", "n", "on", "off"}
+
+// orList joins alternatives as a sentence does, null last: "a, b or c".
+func orList(alts []string) string {
+	if i := slices.Index(alts, "null"); i >= 0 && len(alts) > 1 {
+		alts = append(slices.Delete(slices.Clone(alts), i, i+1), "null")
 	}
-	return v + "\x00" + typ
+	if len(alts) == 1 {
+		return alts[0]
+	}
+	return strings.Join(alts[:len(alts)-1], ", ") + " or " + alts[len(alts)-1]
+}
+
+// side is one side of a CUE conflict: a value or a type as CUE prints it,
+// and, where the types did not match, the side's type.
+type side struct{ text, typ string }
+
+// lookup returns the user's value at path, or a value that does not
+// exist.
+func lookup(v cue.Value, path []string) cue.Value {
+	if !v.Exists() {
+		return v
+	}
+	sels := make([]cue.Selector, len(path))
+	for i, p := range path {
+		if n, err := strconv.Atoi(p); err == nil {
+			sels[i] = cue.Index(n)
+		} else {
+			sels[i] = cue.Str(p)
+		}
+	}
+	return v.LookupPath(cue.MakePath(sels...))
+}
+
+// splitConflicts separates the user's value from the values and types the
+// schema allows. The user's side is the one of the user's type (where the
+// types differ) or equal to the user's value; a mapping or a list is named
+// by its kind, as the line the problem points at shows it. Without the
+// user's value, the user's side is the one common to every conflict.
+func splitConflicts(pairs [][2]side, user cue.Value) (got string, allowed []string) {
+	isUser := func(s side) bool { return false }
+	if user.Exists() {
+		kind := user.IncompleteKind()
+		text := fmt.Sprint(user)
+		switch kind {
+		case cue.StructKind:
+			got = "a mapping"
+		case cue.ListKind:
+			got = "a list"
+		default:
+			got = text
+		}
+		isUser = func(s side) bool {
+			if s.typ != "" {
+				return s.typ == kind.String()
+			}
+			return s.text == text
+		}
+	} else {
+		count := map[side]int{}
+		for _, p := range pairs {
+			count[p[0]]++
+			if p[1] != p[0] {
+				count[p[1]]++
+			}
+		}
+		common := pairs[0][1]
+		for _, s := range pairs[0] {
+			if count[s] == len(pairs) && !isSchemaSide(s.text) {
+				common = s
+			}
+		}
+		got = common.text
+		isUser = func(s side) bool { return s == common }
+	}
+	for _, p := range pairs {
+		for _, s := range p {
+			if isUser(s) {
+				continue
+			}
+			allowed = append(allowed, schemaWords(s))
+		}
+	}
+	return got, dedupeStrings(allowed)
 }
 
 // isSchemaSide reports whether a conflicting value is CUE's side: a type
-// or a constraint rather than the user's value.
+// or a constraint rather than a value.
 func isSchemaSide(v string) bool {
-	if v == "null" { // the user's empty value, not a type
-		return false
-	}
-	return isTypeName(v) || strings.ContainsAny(v, "{|") || strings.HasPrefix(v, "=~") ||
+	return isTypeName(v) || strings.ContainsAny(v, "{[|") || strings.HasPrefix(v, "=~") ||
 		strings.HasPrefix(v, ">") || strings.HasPrefix(v, "<") || v == "_"
+}
+
+// schemaWords names what the schema allows for a YAML user: a value as
+// it is, a type in words.
+func schemaWords(s side) string {
+	switch {
+	case s.typ == "":
+		return s.text
+	case strings.HasPrefix(s.text, "[...") && strings.HasSuffix(s.text, "]"):
+		if elem := strings.TrimSuffix(strings.TrimPrefix(s.text, "[..."), "]"); isTypeName(elem) {
+			return "a list of " + strings.TrimPrefix(strings.TrimPrefix(typeWords(elem), "a "), "an ") + "s"
+		}
+		return "a list"
+	case !isSchemaSide(s.text):
+		return s.text
+	}
+	return typeWords(s.typ)
 }
 
 // typeWords names a CUE type for a YAML user.
@@ -227,49 +368,6 @@ func typeWords(t string) string {
 		return "null"
 	}
 	return "a " + t
-}
-
-// splitConflicts finds the user's value, the one side common to every
-// conflict, and the allowed values, the other sides. Where types did not
-// match, the allowed side is named by its type.
-func splitConflicts(pairs [][2]string) (got string, allowed []string) {
-	count := map[string]int{}
-	for _, p := range pairs {
-		count[p[0]]++
-		if p[1] != p[0] {
-			count[p[1]]++
-		}
-	}
-	got = pairs[0][1]
-	if !strings.Contains(pairs[0][0], "\x00") && strings.Contains(pairs[0][1], "\x00") {
-		got = pairs[0][1]
-	} else if strings.Contains(pairs[0][0], "\x00") && !strings.Contains(pairs[0][1], "\x00") {
-		got = pairs[0][0]
-	}
-	for _, p := range pairs {
-		for _, v := range p {
-			if count[v] == len(pairs) && len(pairs) > 1 && strings.Contains(v, "\x00") {
-				got = v
-			}
-		}
-	}
-	gotType := ""
-	if v, t, ok := strings.Cut(got, "\x00"); ok {
-		got, gotType = v, t
-	}
-	for _, p := range pairs {
-		for _, v := range p {
-			val, typ, hasType := strings.Cut(v, "\x00")
-			if val == got {
-				continue
-			}
-			if hasType && typ != gotType {
-				val = typeWords(typ)
-			}
-			allowed = append(allowed, val)
-		}
-	}
-	return got, dedupeStrings(allowed)
 }
 
 func isTypeName(s string) bool {
@@ -324,10 +422,16 @@ func displayPath(path []string) string {
 	return b.String()
 }
 
+var outOfBound = regexp.MustCompile(`^invalid value (.+) \(out of bound (>=|>|<=|<)(.+)\)$`)
+
 var plainKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 // friendlier rewords CUE's messages for a YAML user.
 func friendlier(msg string) string {
+	if m := outOfBound.FindStringSubmatch(msg); m != nil {
+		words := map[string]string{">=": "at least", ">": "greater than", "<=": "at most", "<": "less than"}
+		return fmt.Sprintf("must be %s %s, not %s", words[m[2]], m[3], m[1])
+	}
 	msg = strings.ReplaceAll(msg, "(mismatched types ", "(")
 	if strings.Contains(msg, "errors in empty disjunction") {
 		return "value is not one of the allowed values"

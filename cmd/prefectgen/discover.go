@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"prefectgen/diag"
 	"prefectgen/generator/discover"
 )
 
@@ -81,22 +82,61 @@ prefectgen discover --json | jq '.flows[].entrypoint' `,
 func printFlowTable(w io.Writer, res *discover.Result) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FLOW\tENTRYPOINT\tPARAMETERS\tDOCKERFILE\tPROBLEMS")
-	for _, f := range res.Flows {
+	warnings := flowWarnings(res)
+	for i, f := range res.Flows {
 		docker := f.DockerfilePath
 		if docker == "" {
 			docker = "-"
 		}
-		problems := "ok"
+		var counts []string
+		if n := len(f.ValidationErrors); n > 0 {
+			counts = append(counts, plural(n, "error"))
+		}
+		if n := warnings[i]; n > 0 {
+			counts = append(counts, plural(n, "warning"))
+		}
+		problems := strings.Join(counts, ", ")
 		switch {
-		case len(f.ValidationErrors) > 0:
-			problems = plural(len(f.ValidationErrors), "error")
 		case !f.Deployable:
-			problems = "not deployable"
+			problems = strings.TrimPrefix(problems+", not deployable", ", ")
+		case problems == "":
+			problems = "ok"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", oneLine(f.Name), oneLine(f.Entrypoint), oneLine(paramSummary(f.Parameters)), oneLine(docker), problems)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\n%s in %s (%d parsed)\n", plural(len(res.Flows), "flow"), plural(res.Stats.FilesSeen, "Python file"), res.Stats.FilesParsed)
+}
+
+// flowWarnings counts the warnings of each flow: those in its file, at or
+// below its def and above the next flow's; a warning above every flow of
+// its file counts for each of them.
+func flowWarnings(res *discover.Result) []int {
+	counts := make([]int, len(res.Flows))
+	for _, w := range res.Validation.Warnings {
+		if w.Severity != diag.Warning {
+			continue
+		}
+		owner := -1
+		for i, f := range res.Flows {
+			if f.Path != w.FilePath {
+				continue
+			}
+			if f.Line <= w.Line && (owner < 0 || f.Line > res.Flows[owner].Line) {
+				owner = i
+			}
+		}
+		if owner >= 0 {
+			counts[owner]++
+			continue
+		}
+		for i, f := range res.Flows {
+			if f.Path == w.FilePath {
+				counts[i]++
+			}
+		}
+	}
+	return counts
 }
 
 func paramSummary(ps []discover.Parameter) string {
