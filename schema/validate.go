@@ -281,7 +281,7 @@ func lookup(v cue.Value, path []string) cue.Value {
 // by its kind, as the line the problem points at shows it. Without the
 // user's value, the user's side is the one common to every conflict.
 func splitConflicts(pairs [][2]side, user cue.Value) (got string, allowed []string) {
-	isUser := func(s side) bool { return false }
+	var isUser func(side) bool
 	if user.Exists() {
 		kind := user.IncompleteKind()
 		text := fmt.Sprint(user)
