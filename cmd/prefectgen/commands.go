@@ -172,7 +172,8 @@ Commands:
 	}
 	fmt.Fprint(w, `
 Run 'prefectgen help <command>' for more about a command.
-Exit codes: 0 success, 1 failure (validation errors, failed work), 2 bad usage.
+Exit codes: 0 success, 1 failure (validation errors, failed work), 2 bad usage,
+3 changes found (generate --check, plan --detailed-exitcode), 130 interrupted.
 `)
 }
 

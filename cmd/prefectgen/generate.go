@@ -48,8 +48,9 @@ changed, each atomically, and removes generated files that are no longer
 generated (a flow was deleted).
 
 With --check it changes nothing: it lists every file that would be created,
-updated or removed, prints a unified diff, and exits 1 if there is any (for
-CI); it exits 0 when everything is up to date. The diff is minimal, with
+updated or removed, prints a unified diff, and exits 3 if there is any (for
+CI); it exits 0 when everything is up to date, and 1 when it could not tell
+(an invalid configuration, an unreadable file). The diff is minimal, with
 three lines of context, in git's format: 'git apply' applies it at the
 repository's root.
 
@@ -144,7 +145,7 @@ func reportDrift(e *env, root string, changes []generator.Change) error {
 		fmt.Fprint(e.stdout, d)
 	}
 	fmt.Fprintf(e.stderr, "prefectgen: %s out of date; run 'prefectgen generate' and commit the result\n", plural(len(changes), "generated file"))
-	return exitError{exitFailure}
+	return exitError{exitChanges}
 }
 
 func applyChanges(e *env, root string, out *generator.Output, changes []generator.Change) error {

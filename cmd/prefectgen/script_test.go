@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -32,5 +35,26 @@ func TestScripts(t *testing.T) {
 			e.Setenv("PREFECTGEN_IMAGE_TAG", "0123abcd")
 			return nil
 		},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){"exits": exits},
 	})
+}
+
+// exits N COMMAND [ARGS...] runs a command as exec does and checks that it
+// ends with exit code N.
+func exits(ts *testscript.TestScript, neg bool, args []string) {
+	want, err := strconv.Atoi(args[0])
+	if neg || len(args) < 2 || err != nil {
+		ts.Fatalf("usage: exits N COMMAND [ARGS...]")
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
 }
