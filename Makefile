@@ -34,9 +34,11 @@ precommit-test:
 	bash scripts/precommit-test.sh
 
 # Rewrite every golden file from what prefectgen produces now: the
-# generation cases (golden/), the example's discovery JSON and the CLI
-# scripts' expected files. Read every diff before committing it.
+# example's generated files, the generation cases (golden/), the example's
+# discovery JSON and the CLI scripts' expected files. Read every diff
+# before committing it.
 golden:
+	$(GO) run ./cmd/prefectgen generate $(EXAMPLE)
 	$(GO) test ./generator/ -run TestGolden -update
 	$(GO) test ./generator/discover/ -run TestExampleRepository -update
 	$(GO) test ./cmd/prefectgen/ -run TestScripts -update

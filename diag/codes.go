@@ -39,6 +39,7 @@ const (
 	ConfigEnvFile              = "CONFIG_ENV_FILE"
 	ConfigUnknownPlaceholder   = "CONFIG_UNKNOWN_PLACEHOLDER"
 	ConfigDuplicateSlug        = "CONFIG_DUPLICATE_SLUG"
+	ConfigSharedDeployment     = "CONFIG_SHARED_DEPLOYMENT"
 	ConfigLatestTag            = "CONFIG_LATEST_TAG"
 	ConfigUnknownEnvironment   = "CONFIG_UNKNOWN_ENVIRONMENT"
 	ConfigUnknownFlow          = "CONFIG_UNKNOWN_FLOW"
@@ -177,6 +178,9 @@ var codes = []CodeInfo{
 	{ConfigDuplicateSlug, Error,
 		"Two schedules of one deployment share a slug.",
 		"Give every schedule of a flow a distinct slug."},
+	{ConfigSharedDeployment, Error,
+		"Two environments on one Prefect server give a flow's deployment the same name: each deploy replaces the other environment's deployment.",
+		"Put {environment} in naming.deployment, or give the environments their own prefect_api_url."},
 	{ConfigLatestTag, Warning,
 		"An image tagged latest: a redeploy does not pin what runs.",
 		"Use tag_strategy git-sha (the default) or a fixed version tag."},

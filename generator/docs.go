@@ -3,6 +3,7 @@ package generator
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,6 +16,23 @@ type docDeployment struct {
 	model.DeploymentConfig
 	ScheduleText []string
 	MakeTarget   string
+	// PrefectName is what plain prefect deploy -n selects this entry alone
+	// by, "" when another entry answers to it too.
+	PrefectName string
+}
+
+// plainEnv is how plain prefect deploy applies one environment of
+// prefect.yaml: -n with a bare deployment name selects that name in every
+// flow.
+type plainEnv struct {
+	Name string
+	// Command is the prefect deploy command line, "" when another
+	// environment shares a name (Shared).
+	Command string
+	Shared  []string
+	// Images and Commit: the environment's deployments read
+	// {{ $PREFECTGEN_IMAGE_TAG }} and {{ $PREFECTGEN_COMMIT }}.
+	Images, Commit bool
 }
 
 type docFlow struct {
@@ -28,6 +46,7 @@ type docFlow struct {
 type docData struct {
 	Sources      string
 	Environments []makeEnv
+	Plain        []plainEnv
 	Flows        []docFlow
 	Codes        []diag.CodeInfo
 }
@@ -48,6 +67,15 @@ func (g *gen) docs() error {
 	for _, e := range m.EnvironmentNames() {
 		data.Environments = append(data.Environments, makeEnv{Name: e})
 	}
+	plain, err := plainEnvs(m.EnvironmentNames(), g.out.Deployments)
+	if err != nil {
+		return err
+	}
+	data.Plain = plain
+	prefectNames := map[string]int{}
+	for _, d := range g.out.Deployments {
+		prefectNames[prefectName(d)]++
+	}
 	anchors := map[string]int{}
 	for _, f := range m.Flows {
 		df := docFlow{FlowMetadata: f, Dockerfile: g.images[f.Entrypoint], Requirements: f.RequirementsFiles}
@@ -63,6 +91,9 @@ func (g *gen) docs() error {
 				continue
 			}
 			dd := docDeployment{DeploymentConfig: d}
+			if n := prefectName(d); prefectNames[n] == 1 {
+				dd.PrefectName = n
+			}
 			if t, ok := g.deployTargets[f.Entrypoint]; ok {
 				dd.MakeTarget = "make " + t + " ENV=" + d.Environment
 			} else {
@@ -80,6 +111,58 @@ func (g *gen) docs() error {
 		return err
 	}
 	return g.own(DocsFile, content)
+}
+
+// prefectName is the FUNCTION/DEPLOYMENT name prefect deploy -n matches
+// an entry by: the entrypoint's function, not the flow's name.
+func prefectName(d model.DeploymentConfig) string {
+	fn := d.Entrypoint[strings.LastIndex(d.Entrypoint, ":")+1:]
+	return fn + "/" + d.DeploymentName
+}
+
+// plainEnvs says, per environment, how plain prefect deploy applies its
+// deployments of prefect.yaml alone.
+func plainEnvs(envs []string, deps []model.DeploymentConfig) ([]plainEnv, error) {
+	envsOf := map[string][]string{}
+	for _, d := range deps {
+		if !slices.Contains(envsOf[d.DeploymentName], d.Environment) {
+			envsOf[d.DeploymentName] = append(envsOf[d.DeploymentName], d.Environment)
+		}
+	}
+	var out []plainEnv
+	for _, e := range envs {
+		pe := plainEnv{Name: e}
+		var names []string
+		for _, d := range deps {
+			if d.Environment != e {
+				continue
+			}
+			pe.Images = pe.Images || d.Image != ""
+			pe.Commit = pe.Commit || d.Git != nil
+			if !slices.Contains(names, d.DeploymentName) {
+				names = append(names, d.DeploymentName)
+			}
+			if len(envsOf[d.DeploymentName]) > 1 && !slices.Contains(pe.Shared, d.DeploymentName) {
+				pe.Shared = append(pe.Shared, d.DeploymentName)
+			}
+		}
+		if len(names) == 0 {
+			continue
+		}
+		if len(pe.Shared) == 0 {
+			args := []string{"prefect", "--no-prompt", "deploy"}
+			for _, n := range names {
+				q, err := shellArg(n)
+				if err != nil {
+					return nil, fmt.Errorf("deployment name %w", err)
+				}
+				args = append(args, "-n", q)
+			}
+			pe.Command = strings.Join(args, " ")
+		}
+		out = append(out, pe)
+	}
+	return out, nil
 }
 
 // ScheduleWords describes a schedule in words, then as written.

@@ -11,6 +11,7 @@ import (
 	"prefectgen/diag"
 	"prefectgen/generator/discover"
 	"prefectgen/model"
+	"prefectgen/redact"
 	"prefectgen/schema"
 )
 
@@ -160,10 +161,22 @@ func (m *ConfigurationManager) ValidateConfiguration() []diag.ValidationError {
 		}
 	}
 	seen := map[string]bool{}
+	// A server holds one deployment per flow and name: two environments
+	// on one server must not both deploy it.
+	onServer := map[string]string{}
 	for _, env := range m.EnvironmentNames() {
 		deps, ps, err := m.Deployments(env)
 		if err != nil {
 			continue
+		}
+		for _, d := range deps {
+			key := strings.TrimRight(d.PrefectAPIURL, "/") + "\x00" + d.FullName
+			if other, ok := onServer[key]; ok && other != env {
+				ps = append(ps, c.Problem(diag.ConfigSharedDeployment, []string{"naming", "deployment"},
+					fmt.Sprintf("environments %s and %s both deploy %s to %s, and each deploy would replace the other's", other, env, d.FullName, redact.URL(d.PrefectAPIURL))))
+				continue
+			}
+			onServer[key] = env
 		}
 		byName := map[string]model.DeploymentConfig{}
 		for _, d := range deps {

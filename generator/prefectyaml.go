@@ -97,7 +97,6 @@ func intended(v deploymentView) map[string]any {
 		"tags":                     v.Tags,
 		"parameters":               v.Parameters,
 		"enforce_parameter_schema": v.EnforceParameterSchema,
-		"schedules":                v.ScheduleItems,
 		"paused":                   v.Paused,
 		"pull":                     v.PullSteps(),
 	}
@@ -114,6 +113,12 @@ func intended(v deploymentView) map[string]any {
 	}
 	if v.ConcurrencyLimit > 0 {
 		m["concurrency_limit"] = v.ConcurrencyLimit
+	}
+	// No schedules: the key is left out, as Prefect 3.9 asks (an empty
+	// list prints a FutureWarning on every redeploy); prefectgen deploy
+	// deletes the server's schedules itself.
+	if len(v.ScheduleItems) > 0 {
+		m["schedules"] = v.ScheduleItems
 	}
 	return m
 }
@@ -203,7 +208,9 @@ func SelfCheck(content []byte, deps []deploymentView) error {
 		}
 	}
 	list, _ := doc["deployments"].([]any)
-	byKey := map[string]map[string]any{}
+	// Entries with one name and entrypoint (environments on different
+	// servers may share names) are taken in the order they were rendered.
+	byKey := map[string][]map[string]any{}
 	for _, item := range list {
 		m, ok := item.(map[string]any)
 		if !ok {
@@ -211,13 +218,15 @@ func SelfCheck(content []byte, deps []deploymentView) error {
 		}
 		name, _ := m["name"].(string)
 		ep, _ := m["entrypoint"].(string)
-		byKey[name+"\x00"+ep] = m
+		byKey[name+"\x00"+ep] = append(byKey[name+"\x00"+ep], m)
 	}
 	for _, d := range deps {
-		got, ok := byKey[d.DeploymentName+"\x00"+d.Entrypoint]
-		if !ok {
+		key := d.DeploymentName + "\x00" + d.Entrypoint
+		if len(byKey[key]) == 0 {
 			return fmt.Errorf("deployment %s is missing", d.FullName)
 		}
+		got := byKey[key][0]
+		byKey[key] = byKey[key][1:]
 		for k, v := range got {
 			if !slices.Contains(prefectDeploymentKeys, k) {
 				return fmt.Errorf("deployment %s: key %q is not one Prefect reads", d.FullName, k)

@@ -324,7 +324,24 @@ func splitConflicts(pairs [][2]side, user cue.Value) (got string, allowed []stri
 			allowed = append(allowed, schemaWords(s))
 		}
 	}
-	return got, dedupeStrings(allowed)
+	return got, subsumed(dedupeStrings(allowed))
+}
+
+// subsumed drops the values a type among the alternatives already allows:
+// a default such as "/app" beside "a string".
+func subsumed(alts []string) []string {
+	return slices.DeleteFunc(alts, func(a string) bool {
+		switch {
+		case strings.HasPrefix(a, `"`):
+			return slices.Contains(alts, "a string")
+		case a == "true" || a == "false":
+			return slices.Contains(alts, "true or false")
+		}
+		if _, err := strconv.ParseFloat(a, 64); err == nil {
+			return slices.Contains(alts, "a number") || (!strings.ContainsAny(a, ".eE") && slices.Contains(alts, "an integer"))
+		}
+		return false
+	})
 }
 
 // isSchemaSide reports whether a conflicting value is CUE's side: a type

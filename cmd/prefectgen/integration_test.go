@@ -216,6 +216,68 @@ func TestIntegration(t *testing.T) {
 		}
 	})
 
+	t.Run("plain prefect deploy of one environment is what prefectgen deploys", func(t *testing.T) {
+		// As docs/deployments.md says: -n with the environment's deployment
+		// names, at the repository root, without a prompt.
+		plain := func() string {
+			t.Helper()
+			cmd := exec.Command(filepath.Join(venv, "bin", "prefect"), "--no-prompt", "deploy", "-n", "development-python")
+			cmd.Dir = repo
+			cmd.Env = append(os.Environ(), "PREFECT_API_URL="+srv.API, "PREFECT_HOME="+t.TempDir())
+			out, err := cmd.CombinedOutput()
+			if err != nil || strings.Count(string(out), "successfully created") != 5 {
+				t.Fatalf("prefect deploy -n development-python: %v\n%s", err, out)
+			}
+			if strings.Contains(string(out), "Warning") {
+				t.Errorf("prefect deploy warned:\n%s", out)
+			}
+			return string(out)
+		}
+		guide, err := os.ReadFile(filepath.Join(repo, "docs", "deployments.md"))
+		if err != nil || !strings.Contains(string(guide), "\nprefect --no-prompt deploy -n development-python -n development-docker\n") {
+			t.Fatalf("the guide does not give the command: %v", err)
+		}
+		plain()
+		planArgs := append([]string{"plan", repo, "--type", "python", "--detailed-exitcode"}, api...)
+		if out, _, code := cli(t, planArgs...); code != 0 || !strings.Contains(out, "0 to create, 0 to update, 5 unchanged") {
+			t.Fatalf("plan after plain prefect deploy: exit %d, want 0:\n%s", code, out)
+		}
+
+		// A schedule removed from the configuration: prefect.yaml has no
+		// schedules key (no FutureWarning), so plain prefect keeps the
+		// server's schedule; prefectgen deploy deletes it.
+		rrule := "    schedules:\n      - rrule: \"FREQ=WEEKLY;BYDAY=MO;BYHOUR=7\"\n        parameters: {currency: \"USD\"}\n"
+		editFile(t, cfg, rrule, "")
+		if _, errOut, code := cli(t, "generate", repo); code != 0 {
+			t.Fatal(errOut)
+		}
+		plain()
+		if inv, _ := client.DeploymentByName(ctx, "invoice-processing", "development-python"); len(inv.Schedules) != 1 {
+			t.Errorf("plain prefect deploy left %d schedules, want the 1 it keeps", len(inv.Schedules))
+		}
+		if out, _, code := cli(t, planArgs...); code != 3 || !strings.Contains(out, "~ invoice-processing/development-python (schedules)") {
+			t.Fatalf("plan: exit %d, want 3:\n%s", code, out)
+		}
+		if out, _, code := cli(t, append([]string{"deploy", repo, "--type", "python"}, api...)...); code != 0 || !strings.Contains(out, "0 created, 1 updated, 4 unchanged") {
+			t.Fatalf("deploy exit %d:\n%s", code, out)
+		}
+		if inv, _ := client.DeploymentByName(ctx, "invoice-processing", "development-python"); len(inv.Schedules) != 0 {
+			t.Errorf("prefectgen deploy left %d schedules, want 0", len(inv.Schedules))
+		}
+
+		// Deployed means it runs: a plain-deployed entry runs to Completed.
+		editFile(t, cfg, "    concurrency_limit: 2\n", "    concurrency_limit: 2\n"+rrule)
+		if _, errOut, code := cli(t, "generate", repo); code != 0 {
+			t.Fatal(errOut)
+		}
+		plain()
+		startWorker(t, venv, srv.API, "default-agent-pool", "process", repo)
+		out, errOut, code := cli(t, append([]string{"smoke", repo, "--type", "python", "--flow", "invoice-processing", "--timeout", "3m"}, api...)...)
+		if code != 0 || !strings.Contains(out, "1 of 1 runs completed") {
+			t.Fatalf("smoke exit %d:\n%s%s", code, out, errOut)
+		}
+	})
+
 	t.Run("redeploy with no change applies nothing", func(t *testing.T) {
 		out, _, code := cli(t, append([]string{"deploy", repo, "--type", "python"}, api...)...)
 		if code != 0 || !strings.Contains(out, "0 created, 0 updated, 5 unchanged") || strings.Contains(out, "running:") {
