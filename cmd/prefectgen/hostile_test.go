@@ -62,7 +62,7 @@ func TestGenerateRetiredFlow(t *testing.T) {
 	repo := dockerRepo(t)
 	os.WriteFile(filepath.Join(repo, ".prefectignore"), []byte("flows/b/\n"), 0o644)
 	out, _, code := cli(t, "generate", "--check", repo)
-	if code != 1 || !strings.Contains(out, "stale: "+repo+"/flows/b/Dockerfile") {
+	if code != 3 || !strings.Contains(out, "stale: "+repo+"/flows/b/Dockerfile") {
 		t.Fatalf("--check: exit %d\n%s", code, out)
 	}
 	if out, _, code := cli(t, "generate", repo); code != 0 || !strings.Contains(out, "removed "+repo+"/flows/b/Dockerfile") {
