@@ -33,8 +33,24 @@ type RunResult struct {
 	Note string
 }
 
+// Skipped is the State of a deployment Smoke cannot start a run of: a
+// required parameter has no value.
+const Skipped = "Skipped"
+
 // Completed reports whether the run completed.
 func (r RunResult) Completed() bool { return r.State == "Completed" }
+
+// runtimeParameters are the required parameters of a deployment that have
+// no value: a run started without them fails.
+func runtimeParameters(d model.DeploymentConfig) []string {
+	var out []string
+	for _, p := range d.Signature {
+		if _, ok := d.Parameters[p.Name]; p.Required && !ok {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
 
 // SmokeOptions are how Smoke runs deployments.
 type SmokeOptions struct {
@@ -88,6 +104,13 @@ func Smoke(ctx context.Context, deps []model.DeploymentConfig, o SmokeOptions) (
 	pending := map[string]*RunResult{}
 	for _, d := range deps {
 		r := RunResult{FullName: d.FullName}
+		if missing := runtimeParameters(d); len(missing) > 0 {
+			r.State = Skipped
+			r.Note = fmt.Sprintf("requires %s, which has no configured value: start a run with prefect deployment run --param", strings.Join(missing, ", "))
+			done(r)
+			results = append(results, r)
+			continue
+		}
 		live, err := o.Client.DeploymentByName(ctx, d.FlowName, d.DeploymentName)
 		if IsNotFound(err) {
 			r.State, r.Note = "Missing", "not on the server: deploy it first"

@@ -43,10 +43,12 @@ const (
 	ConfigLatestTag            = "CONFIG_LATEST_TAG"
 	ConfigUnknownEnvironment   = "CONFIG_UNKNOWN_ENVIRONMENT"
 	ConfigUnknownFlow          = "CONFIG_UNKNOWN_FLOW"
+	ConfigFlowNotDeployed      = "CONFIG_FLOW_NOT_DEPLOYED"
 	ConfigUnknownParameter     = "CONFIG_UNKNOWN_PARAMETER"
 	ConfigParameterNotApplied  = "CONFIG_PARAMETER_NOT_APPLIED"
 	ConfigParameterType        = "CONFIG_PARAMETER_TYPE"
 	ConfigMissingParameter     = "CONFIG_MISSING_PARAMETER"
+	ConfigRuntimeParameter     = "CONFIG_RUNTIME_PARAMETER"
 	ConfigNoWorkPool           = "CONFIG_NO_WORK_POOL"
 	ConfigTypeWithoutPool      = "CONFIG_TYPE_WITHOUT_POOL"
 	ConfigJobAPIURL            = "CONFIG_JOB_API_URL"
@@ -190,6 +192,9 @@ var codes = []CodeInfo{
 	{ConfigUnknownFlow, Error,
 		"An entry of flows: names no discovered flow.",
 		"Use the flow's Prefect name or its folder name (the message suggests the nearest); `prefectgen discover` lists them."},
+	{ConfigFlowNotDeployed, Warning,
+		"An entry of flows: configures a flow that gets no deployments: a subflow (another flow calls it), or one deploy: leaves out.",
+		"Set flows.<flow>.deploy: true to deploy it as well, or remove the entry."},
 	{ConfigUnknownParameter, Error,
 		"A configured parameter that the flow's signature does not accept; the run would fail.",
 		"Fix the name (the message suggests the nearest), or add the parameter to the flow (or **kwargs)."},
@@ -200,8 +205,11 @@ var codes = []CodeInfo{
 		"A configured parameter's value is not of the flow's annotated type (str, int, float, bool); Prefect would refuse the deployment.",
 		"Write the value with the annotated type, such as 100 rather than \"100\", or change the annotation."},
 	{ConfigMissingParameter, Error,
-		"A required flow parameter (no default) has no configured value; every scheduled run would fail.",
-		"Give it a default in the flow, or a value under flows.<flow>.parameters."},
+		"A required flow parameter (no default) has no value for a scheduled deployment: the schedule's runs would fail.",
+		"Give it a default in the flow, a value under flows.<flow>.parameters, or one in the schedule's parameters."},
+	{ConfigRuntimeParameter, Warning,
+		"A required flow parameter has no configured value, and the deployment has no schedule: whoever starts a run must give it.",
+		"Nothing, if runs are started with the parameter (prefect deployment run --param, or from the UI); else configure a value."},
 	{ConfigNoWorkPool, Error,
 		"A deployment type is enabled for a flow, but the environment has no work pool for it.",
 		"Add environments.<env>.work_pools.<type>, or remove the type from flows.<flow>.types."},
@@ -251,6 +259,15 @@ var codes = []CodeInfo{
 		"A template override does not parse, or fails to render; nothing is generated.",
 		"Fix the template at the reported line; `prefectgen help generate` lists the templates and their hooks."},
 }
+
+// fixed are the codes a configuration cannot change: what makes the
+// configuration unreadable, or the generated files wrong.
+var fixed = []string{ConfigSyntax, ConfigNotUTF8, ConfigUnknownKey, ConfigInvalidValue, ConfigInvalidName,
+	DuplicateFlowName, InvalidFlowName, ConfigSharedDeployment, PrefectYAMLNameClash, TemplateError}
+
+// Adjustable reports whether the configuration's problems: may change the
+// severity of code.
+func Adjustable(code string) bool { return !slices.Contains(fixed, code) }
 
 // Codes returns every problem code, in documentation order.
 func Codes() []CodeInfo { return slices.Clone(codes) }

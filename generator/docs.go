@@ -48,6 +48,7 @@ type docData struct {
 	Environments []makeEnv
 	Plain        []plainEnv
 	Flows        []docFlow
+	Skipped      []SkippedFlow
 	Codes        []diag.CodeInfo
 }
 
@@ -63,7 +64,7 @@ func anchor(s string) string {
 // docs renders docs/deployments.md.
 func (g *gen) docs() error {
 	m := g.p.Manager()
-	data := docData{Sources: g.sources(), Codes: diag.Codes()}
+	data := docData{Sources: g.sources(), Skipped: m.Skipped, Codes: diag.Codes()}
 	for _, e := range m.EnvironmentNames() {
 		data.Environments = append(data.Environments, makeEnv{Name: e})
 	}

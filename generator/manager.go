@@ -21,7 +21,10 @@ var WorkPoolTypes = map[string]string{schema.TypePython: "process", schema.TypeD
 // ConfigurationManager merges the configuration with the flows.
 type ConfigurationManager struct {
 	Config *schema.Config
-	Flows  []discover.FlowMetadata
+	// Flows are the flows that get deployments; Skipped the other flows
+	// Prefect could deploy, with the reason.
+	Flows   []discover.FlowMetadata
+	Skipped []SkippedFlow
 	// envFiles are the flows' .env.<environment> files read for the
 	// environments that set env_files, by path.
 	envFiles map[string]envFile
@@ -64,13 +67,7 @@ func FolderName(f *discover.FlowMetadata) string {
 // flowConfig returns the flows: entry of a flow, by Prefect name or
 // folder name.
 func (m *ConfigurationManager) flowConfig(f *discover.FlowMetadata) *schema.FlowConfig {
-	if fc, ok := m.Config.Flows[f.Name]; ok {
-		return fc
-	}
-	if fc, ok := m.Config.Flows[FolderName(f)]; ok {
-		return fc
-	}
-	return nil
+	return flowConfigOf(m.Config, f)
 }
 
 // Types returns the deployment types of a flow in an environment: those
@@ -151,7 +148,20 @@ func (m *ConfigurationManager) ValidateConfiguration() []diag.ValidationError {
 	for i := range m.Flows {
 		names = append(names, m.Flows[i].Name, FolderName(&m.Flows[i]))
 	}
+	skipped := skippedNames(m.Skipped)
 	for _, key := range slices.Sorted(maps.Keys(c.Flows)) {
+		if slices.Contains(skipped, key) && !slices.Contains(names, key) {
+			if c.Flows[key].Deploy == nil {
+				for _, sf := range m.Skipped {
+					if sf.Name == key || FolderName(&sf.FlowMetadata) == key {
+						probs = append(probs, c.KeyProblem(diag.ConfigFlowNotDeployed, []string{"flows", key},
+							fmt.Sprintf("flows: %q configures flow %q, which gets no deployments: %s", key, sf.Name, sf.Reason)))
+						break
+					}
+				}
+			}
+			continue
+		}
 		if !slices.Contains(names, key) {
 			msg := fmt.Sprintf("flows: %q names no discovered flow", key)
 			if s := schema.Nearest(key, names); s != "" {

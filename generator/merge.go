@@ -41,6 +41,7 @@ func (m *ConfigurationManager) GenerateDeploymentConfig(f *discover.FlowMetadata
 	g.tags()
 	g.parameters()
 	g.schedules()
+	g.requiredParameters()
 	g.jobVariables()
 	return g.d, g.probs
 }
@@ -246,10 +247,27 @@ func (g *merger) parameters() {
 		}, false)...)
 	}
 	g.d.Parameters = params
-	for _, p := range sig.params {
-		if _, ok := params[p.Name]; p.Required && !ok {
-			g.probs = append(g.probs, diag.New(diag.ConfigMissingParameter, diag.Pos{File: g.f.Path, Line: g.f.Line, Column: g.f.Column},
-				fmt.Sprintf("flow %q requires parameter %s, which has no value in environment %q", g.f.Name, p.Name, g.e.Name)))
+}
+
+// requiredParameters checks that every required parameter has a value: a
+// schedule's run without one fails. A deployment without schedules may
+// leave it to whoever starts a run.
+func (g *merger) requiredParameters() {
+	pos := diag.Pos{File: g.f.Path, Line: g.f.Line, Column: g.f.Column}
+	for _, p := range signatureOf(g.f).params {
+		if _, ok := g.d.Parameters[p.Name]; !p.Required || ok {
+			continue
+		}
+		if len(g.d.Schedules) == 0 {
+			g.probs = append(g.probs, diag.New(diag.ConfigRuntimeParameter, pos,
+				fmt.Sprintf("flow %q requires parameter %s, which has no value in environment %q; its %s deployment has no schedule, so each run must be started with it (prefect deployment run --param %s=...)", g.f.Name, p.Name, g.e.Name, g.typ, p.Name)))
+			continue
+		}
+		for _, s := range g.d.Schedules {
+			if _, ok := s.Parameters[p.Name]; !ok {
+				g.probs = append(g.probs, diag.New(diag.ConfigMissingParameter, pos,
+					fmt.Sprintf("flow %q requires parameter %s, which has no value in environment %q: the runs of schedule %s would fail", g.f.Name, p.Name, g.e.Name, s.Slug)))
+			}
 		}
 	}
 }

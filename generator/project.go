@@ -67,8 +67,13 @@ func Load(root string, opts LoadOptions) (*Project, error) {
 		files, probs := loadEnvFiles(root, cfg, res.Deployable())
 		p.envFiles = files
 		p.Validation.Merge(probs...)
+		_, _, sel := selectFlows(cfg, res.Deployable())
+		p.Validation.Merge(sel...)
 		m := p.Manager()
 		p.Validation.Merge(m.ValidateConfiguration()...)
+		all := cfg.AdjustAll(p.Validation.All())
+		p.Validation = diag.ValidationResult{}
+		p.Validation.Merge(all...)
 	}
 	p.Validation.Finish()
 	return p, nil
@@ -142,5 +147,6 @@ func startsWithDotDot(rel string) bool {
 
 // Manager returns the configuration manager of the project.
 func (p *Project) Manager() *ConfigurationManager {
-	return &ConfigurationManager{Config: p.Config, Flows: p.Discovery.Deployable(), envFiles: p.envFiles}
+	deployed, skipped, _ := selectFlows(p.Config, p.Discovery.Deployable())
+	return &ConfigurationManager{Config: p.Config, Flows: deployed, Skipped: skipped, envFiles: p.envFiles}
 }

@@ -66,7 +66,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // check runs the checks of values that the schema's types cannot express.
 func (c *Config) check() []diag.ValidationError {
-	var out []diag.ValidationError
+	out := c.checkProblems()
 	add := func(p diag.ValidationError) { out = append(out, p) }
 	if c.Project != "" && (!ValidName(c.Project) || strings.ContainsAny(c.Project, " \t\r\n,")) {
 		add(c.Problem(diag.ConfigInvalidName, []string{"project"}, fmt.Sprintf("project %q: use letters, digits, '-', '_' and '.'", c.Project)))

@@ -57,7 +57,9 @@ type Config struct {
 	TemplatesDir string                        `json:"templates_dir"`
 	FlowsDir     string                        `json:"flows_dir"`
 	// Definitions holds YAML anchors; prefectgen does not read it.
-	Definitions any `json:"definitions"`
+	Definitions any                    `json:"definitions"`
+	Deploy      DeployConfig           `json:"deploy"`
+	Problems    map[string]ProblemRule `json:"problems"`
 
 	// File is the path the configuration was read from, "" for the
 	// built-in zero configuration.
@@ -181,6 +183,8 @@ type Settings struct {
 type FlowConfig struct {
 	Settings
 	Environments map[string]*Settings `json:"environments"`
+	// Deploy is the flow's own choice, nil when it leaves it to deploy:.
+	Deploy *bool `json:"deploy"`
 	// Key is the entry's key in flows:.
 	Key string `json:"-"`
 }
@@ -192,12 +196,37 @@ func (f *FlowConfig) UnmarshalJSON(b []byte) error {
 	}
 	var rest struct {
 		Environments map[string]*Settings `json:"environments"`
+		Deploy       *bool                `json:"deploy"`
 	}
 	if err := decodeJSON(b, &rest); err != nil {
 		return err
 	}
-	f.Environments = rest.Environments
+	f.Environments, f.Deploy = rest.Environments, rest.Deploy
 	return nil
+}
+
+// DeployConfig says which flows get deployments.
+type DeployConfig struct {
+	Include  []string `json:"include"`
+	Exclude  []string `json:"exclude"`
+	Subflows bool     `json:"subflows"`
+}
+
+// ProblemRule changes the severity of one problem code, in every file or
+// in those Paths match.
+type ProblemRule struct {
+	// Severity is "error", "warning", "note" or "off".
+	Severity string   `json:"severity"`
+	Paths    []string `json:"paths"`
+}
+
+// UnmarshalJSON reads a rule written as its severity alone, or in full.
+func (r *ProblemRule) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &r.Severity)
+	}
+	type plain ProblemRule
+	return json.Unmarshal(b, (*plain)(r))
 }
 
 // Templates is flow_templates.yaml.

@@ -26,7 +26,8 @@ func TestGoTypesMatchSchema(t *testing.T) {
 		"#Settings": reflect.TypeOf(Settings{}), "#Flow": reflect.TypeOf(FlowConfig{}),
 		"#Schedule": reflect.TypeOf(model.Schedule{}), "#Templates": reflect.TypeOf(Templates{}),
 		"#Template": reflect.TypeOf(Template{}), "#Process": reflect.TypeOf(ProcessConfig{}),
-		"#Git": reflect.TypeOf(GitConfig{}),
+		"#Git": reflect.TypeOf(GitConfig{}), "#Deploy": reflect.TypeOf(DeployConfig{}),
+		"#ProblemRule": reflect.TypeOf(ProblemRule{}),
 	}
 	s := compiled()
 	s.mu.Lock()

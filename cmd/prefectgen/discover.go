@@ -46,10 +46,11 @@ Every path in it is relative to PATH, with "/". A FlowMetadata has name,
 function_name, path, line, column, module_path, entrypoint, async, deployable,
 parameters [{name, annotation, default, kind, required}], decorator
 {keyword: {text, value, literal}}, description, version, docstring, imports,
-local_modules, requirements_files, dependencies, dockerfile_path, env_files,
-folder, is_valid and validation_errors. A problem has code, severity, message,
-file, line, column and remediation. Keys are never removed in a release;
-new keys may be added.
+local_modules, requirements_files, dependencies, project, dockerfile_path,
+env_files, folder, called_by (the flows that call it: a subflow is not
+deployed), is_valid and validation_errors. A problem has code, severity,
+message, file, line, column and remediation. Keys are never removed in a
+release; new keys may be added.
 
 Discover exits 0 even when it finds problems; use validate to fail on them.`,
 	examples: `

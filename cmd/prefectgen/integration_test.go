@@ -451,4 +451,44 @@ func TestIntegration(t *testing.T) {
 			t.Errorf("the hand-made deployment was touched: %v", err)
 		}
 	})
+
+	t.Run("a subflow is deployed inside its parent, not on its own", func(t *testing.T) {
+		// pipeline calls extract: one deployment, whose run runs extract
+		// as a subflow. by_hand requires a parameter with no value: it is
+		// deployed, and smoke does not start it.
+		sub := t.TempDir()
+		files := map[string]string{
+			"requirements.txt":       "prefect==3.9.1\n",
+			"deployment_config.yaml": "project: subflows\nenvironments:\n  development:\n    work_pools:\n      python: sub-pool\n",
+			"flows/pipeline/workflow.py": "from pathlib import Path\n\nfrom prefect import flow\n\n\n" +
+				"@flow\ndef extract(source: str = \"local\"):\n    \"\"\"Read the rows.\"\"\"\n    Path(\"extracted.txt\").write_text(source)\n\n\n" +
+				"@flow\ndef pipeline():\n    \"\"\"Extract.\"\"\"\n    extract(source=\"from-parent\")\n",
+			"flows/manual/workflow.py": "from prefect import flow\n\n\n@flow\ndef by_hand(day: str):\n    \"\"\"Rerun one day.\"\"\"\n",
+		}
+		for name, body := range files {
+			os.MkdirAll(filepath.Dir(filepath.Join(sub, name)), 0o755)
+			os.WriteFile(filepath.Join(sub, name), []byte(body), 0o644)
+		}
+		if out, errOut, code := cli(t, "validate", sub); code != 0 || !strings.Contains(errOut, "warning: CONFIG_RUNTIME_PARAMETER: flow \"by-hand\" requires parameter day") {
+			t.Fatalf("validate: exit %d\n%s%s", code, out, errOut)
+		}
+		if out, errOut, code := cli(t, "generate", sub); code != 0 {
+			t.Fatalf("generate: exit %d\n%s%s", code, out, errOut)
+		}
+		out, errOut, code := cli(t, append([]string{"deploy", sub, "--create-pools"}, api...)...)
+		if code != 0 || !strings.Contains(out, "2 created, 0 updated, 0 unchanged, 0 deleted, 0 failed") {
+			t.Fatalf("deploy exit %d:\n%s%s", code, out, errOut)
+		}
+		if _, err := client.DeploymentByName(ctx, "extract", "development-python"); !deploy.IsNotFound(err) {
+			t.Errorf("the subflow extract was deployed: %v", err)
+		}
+		startWorker(t, venv, srv.API, "sub-pool", "process", sub)
+		out, errOut, code = cli(t, append([]string{"smoke", sub, "--timeout", "3m"}, api...)...)
+		if code != 0 || !strings.Contains(out, "1 of 1 runs completed, 1 not started (required parameters without a value)") || !strings.Contains(out, "requires day, which has no configured value") {
+			t.Fatalf("smoke exit %d:\n%s%s", code, out, errOut)
+		}
+		if data, err := os.ReadFile(filepath.Join(sub, "extracted.txt")); err != nil || string(data) != "from-parent" {
+			t.Errorf("the subflow did not run in its parent: %q %v", data, err)
+		}
+	})
 }

@@ -30,8 +30,10 @@ a process worker started at the repository root for python deployments
 warns when no worker polls a deployment's work pool.
 
 It prints each run's final state, its duration and its page in the Prefect UI,
-and for a run that did not complete its error log lines. It exits 0 when every
-run Completed, 1 otherwise.`,
+and for a run that did not complete its error log lines. A deployment with a
+required parameter that has no value (CONFIG_RUNTIME_PARAMETER) is not started:
+it is listed as Skipped. Smoke exits 0 when every run it started Completed, 1
+otherwise.`,
 	examples: `
 # one run of each deployment of development, after a deploy
 prefectgen smoke --env development
@@ -65,14 +67,21 @@ prefectgen smoke --env staging --type python --flow etl --timeout 2m`,
 		if err != nil {
 			return err
 		}
-		completed := 0
+		completed, skipped := 0, 0
 		for _, r := range results {
-			if r.Completed() {
+			switch {
+			case r.Completed():
 				completed++
+			case r.State == deploy.Skipped:
+				skipped++
 			}
 		}
-		fmt.Fprintf(e.stdout, "\n%d of %d runs completed (%.1fs)\n", completed, len(results), time.Since(start).Seconds())
-		if completed < len(results) {
+		summary := fmt.Sprintf("%d of %d runs completed", completed, len(results)-skipped)
+		if skipped > 0 {
+			summary += fmt.Sprintf(", %d not started (required parameters without a value)", skipped)
+		}
+		fmt.Fprintf(e.stdout, "\n%s (%.1fs)\n", summary, time.Since(start).Seconds())
+		if completed+skipped < len(results) {
 			return exitError{exitFailure}
 		}
 		return nil

@@ -336,6 +336,7 @@ func (d *discovery) finish(res *Result) {
 		res.Flows = append(res.Flows, d.resolveCalls(rel, d.files[rel].calls)...)
 	}
 	d.resolveNames(res.Flows)
+	d.linkSubflows(res.Flows)
 	slices.SortStableFunc(res.Flows, func(a, b FlowMetadata) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})

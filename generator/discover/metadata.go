@@ -61,6 +61,9 @@ type FlowMetadata struct {
 	DockerfilePath string `json:"dockerfile_path"`
 	// EnvFiles are the .env.* files of the nearest folder upward that has any.
 	EnvFiles []string `json:"env_files"`
+	// CalledBy are the names of the repository's other deployable flows
+	// that call this one in their body: it is their subflow. Sorted.
+	CalledBy []string `json:"called_by"`
 	// Folder is the flow's folder relative to the repository root.
 	Folder           string   `json:"folder"`
 	IsValid          bool     `json:"is_valid"`
@@ -68,12 +71,13 @@ type FlowMetadata struct {
 
 	problems []diag.ValidationError // found while parsing
 
-	at          uint     // byte offset of the def, or of the assignment of a call-form flow
-	nameExpr    strExpr  // a name= that reads other modules' constants, resolved once every file is parsed
-	nameUnknown string   // why name= cannot be known without running the code
-	namePos     diag.Pos // where name= is
-	origin      string   // path:line of the def the flow runs: copies made with with_options share it
-	code        uint64   // hash of the def's source: files copied with their flows share it
+	at          uint      // byte offset of the def, or of the assignment of a call-form flow
+	nameExpr    strExpr   // a name= that reads other modules' constants, resolved once every file is parsed
+	nameUnknown string    // why name= cannot be known without running the code
+	namePos     diag.Pos  // where name= is
+	origin      string    // path:line of the def the flow runs: copies made with with_options share it
+	code        uint64    // hash of the def's source: files copied with their flows share it
+	calls       []callRef // the calls in the def's body, resolved once every file is parsed
 }
 
 // Parameter is one parameter of a flow function.

@@ -676,6 +676,7 @@ func (s *fileScan) newFlow(def sitter.Node) FlowMetadata {
 	}
 	if body := def.ChildByFieldName("body"); body != nil {
 		f.Docstring = s.docstring(*body)
+		f.calls = s.callsIn(*body)
 	}
 	return f
 }

@@ -1,0 +1,6 @@
+from prefect import flow
+
+
+@flow
+def legacy(day: str):
+    """Rerun one day by hand."""
