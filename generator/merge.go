@@ -254,15 +254,12 @@ func (g *merger) parameters() {
 // leave it to whoever starts a run.
 func (g *merger) requiredParameters() {
 	pos := diag.Pos{File: g.f.Path, Line: g.f.Line, Column: g.f.Column}
+	var missing []string
 	for _, p := range signatureOf(g.f).params {
 		if _, ok := g.d.Parameters[p.Name]; !p.Required || ok {
 			continue
 		}
-		if len(g.d.Schedules) == 0 {
-			g.probs = append(g.probs, diag.New(diag.ConfigRuntimeParameter, pos,
-				fmt.Sprintf("flow %q requires parameter %s, which has no value in environment %q; its %s deployment has no schedule, so each run must be started with it (prefect deployment run --param %s=...)", g.f.Name, p.Name, g.e.Name, g.typ, p.Name)))
-			continue
-		}
+		missing = append(missing, p.Name)
 		for _, s := range g.d.Schedules {
 			if _, ok := s.Parameters[p.Name]; !ok {
 				g.probs = append(g.probs, diag.New(diag.ConfigMissingParameter, pos,
@@ -270,6 +267,39 @@ func (g *merger) requiredParameters() {
 			}
 		}
 	}
+	// An unscheduled flow whose configuration gives none of its parameters
+	// is started by hand, with them: nothing to say (the guide marks them
+	// required). One that gives some and misses others was likely meant
+	// to give them all.
+	if len(missing) == 0 || len(g.d.Schedules) > 0 || !g.configuresParameters() {
+		return
+	}
+	them := "it"
+	if len(missing) > 1 {
+		them = "them"
+	}
+	g.probs = append(g.probs, diag.New(diag.ConfigRuntimeParameter, pos,
+		fmt.Sprintf("flow %q requires %s, which the configuration does not give in environment %q (it gives other parameters); its %s deployment has no schedule, so each run must be started with %s (prefect deployment run --param %s=...)",
+			g.f.Name, wordList("parameter", missing), g.e.Name, g.typ, them, missing[0])))
+}
+
+// configuresParameters reports whether the flow's entry, or its override
+// for the environment, gives parameters.
+func (g *merger) configuresParameters() bool {
+	for _, s := range []*schema.Settings{g.base, g.ov} {
+		if s != nil && len(s.Parameters) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// wordList is "parameter a", or "parameters a, b and c".
+func wordList(noun string, items []string) string {
+	if len(items) == 1 {
+		return noun + " " + items[0]
+	}
+	return noun + "s " + strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // schedules takes the environment's override's schedules, else the

@@ -2,5 +2,5 @@ from prefect import flow
 
 
 @flow
-def legacy(day: str):
+def legacy(day: str, dry_run: bool = False):
     """Rerun one day by hand."""
