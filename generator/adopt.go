@@ -281,6 +281,7 @@ func Adopt(data []byte, flows []discover.FlowMetadata) (*Adoption, error) {
 		switch {
 		case pull == nil || resolve(pull).Tag == "!!null":
 			report(item, "deployment %q has no pull step: prefect deploy gave it the folder it ran in; prefectgen's process deployments start in process.code_dir (%q, the worker's folder)", name, ".")
+			p.codeDir = "."
 		default:
 			p.codeDir, p.git = adoptPull(resolve(pull), pullNode, name, report)
 		}
@@ -295,7 +296,7 @@ func Adopt(data []byte, flows []discover.FlowMetadata) (*Adoption, error) {
 					report(kn, "the %s steps of deployment %q (%s) are not adopted: prefectgen builds images with the docker tool", k, name, stepNames(v))
 				}
 			case "triggers", "sla":
-				report(kn, "the %s of deployment %q are not adopted: prefectgen does not manage them; create them with 'prefect automation' or in the UI", k, name)
+				report(kn, "key %s of deployment %q is not adopted: prefectgen does not manage triggers or SLAs; create them with 'prefect automation' or in the UI", k, name)
 			case "version_type":
 				report(kn, "version_type of deployment %q is not adopted: prefectgen sets version alone", name)
 			default:
@@ -324,18 +325,21 @@ func Adopt(data []byte, flows []discover.FlowMetadata) (*Adoption, error) {
 		a.Flows[i].Settings = slices.DeleteFunc(a.Flows[i].Settings, func(s Setting) bool { return s.Key == "work_pool" && s.Value == a.Pool })
 	}
 	// The code's location is the environment's: the first adopted
-	// deployment's; the others with another are reported.
+	// deployment's; the others with another are reported (those whose
+	// pull steps were not adopted were reported already).
 	a.CodeDir = "."
+	var firstPlace *place
 	for i, p := range places {
-		if i == 0 {
-			a.CodeDir, a.Git = p.codeDir, p.git
-			if a.CodeDir == "" && a.Git == nil {
-				a.CodeDir = "."
-			}
+		if p.codeDir == "" && p.git == nil {
 			continue
 		}
-		if p.codeDir != a.CodeDir && !(p.codeDir == "" && a.CodeDir == ".") || !reflect.DeepEqual(p.git, a.Git) {
-			report(p.node, "the pull step of deployment %q differs from that of the first adopted deployment (line %d), which sets process.code_dir or process.git for the environment: this deployment's runs will find the code there", scalar(mapping(p.node)["name"]), places[0].node.Line)
+		if firstPlace == nil {
+			firstPlace = &places[i]
+			a.CodeDir, a.Git = p.codeDir, p.git
+			continue
+		}
+		if p.codeDir != firstPlace.codeDir || !reflect.DeepEqual(p.git, firstPlace.git) {
+			report(p.node, "the pull step of deployment %q differs from that of the deployment at line %d, which sets process.code_dir or process.git for the environment: this deployment's runs will find the code there", scalar(mapping(p.node)["name"]), firstPlace.node.Line)
 		}
 	}
 	if len(adoptedItems) > 0 {
@@ -367,8 +371,8 @@ func adoptSchedule(n *yamlv3.Node, report func(*yamlv3.Node, string, ...any)) ma
 		case "active", "day_or":
 			var b bool
 			if v.Decode(&b) != nil {
-				report(v, "a schedule whose %s is %q is not adopted: prefectgen takes true or false", k, v.Value)
-				return nil
+				report(v, "a schedule's %s %q is not adopted (prefectgen takes true or false): the schedule is adopted without it", k, v.Value)
+				continue
 			}
 			out[k] = b
 		case "parameters":

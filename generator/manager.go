@@ -193,7 +193,11 @@ func (m *ConfigurationManager) ValidateConfiguration() []diag.ValidationError {
 		for _, d := range deps {
 			key := strings.TrimRight(d.PrefectAPIURL, "/") + "\x00" + d.FullName
 			if other, ok := onServer[key]; ok && other != env {
-				ps = append(ps, c.Problem(diag.ConfigSharedDeployment, []string{"naming", "deployment"},
+				path := []string{"naming", "deployment"}
+				if fc := m.flowConfigAt(d.Entrypoint); fc != nil && fc.DeploymentName != "" {
+					path = []string{"flows", fc.Key, "deployment_name"}
+				}
+				ps = append(ps, c.Problem(diag.ConfigSharedDeployment, path,
 					fmt.Sprintf("environments %s and %s both deploy %s to %s, and each deploy would replace the other's", other, env, d.FullName, redact.URL(d.PrefectAPIURL))))
 				continue
 			}

@@ -54,7 +54,18 @@ When PATH has a Makefile without it, init adds the line
 
 so that the targets prefectgen generates become available after the first
 'prefectgen generate' (the dash keeps the Makefile working before that).
-Running init again changes nothing.`,
+Running init again changes nothing.
+
+When PATH has a hand-written prefect.yaml with deployments, init adopts
+them: each deployment of a discovered flow becomes the flow's entry, under
+the same name (deployment_name), with its parameters, schedules, work
+pool, queue, job variables and settings, and its pull step as
+process.code_dir or process.git. What it cannot express (build and push
+steps, triggers, a second deployment of one flow, ...) is reported as
+PREFECT_YAML_NOT_ADOPTED at its line. The adopted deployments are taken
+out of prefect.yaml, whose original is kept as prefect.yaml.orig, so that
+'prefectgen generate' writes them there once; the first 'prefectgen
+deploy --force' takes them over on the server, in place.`,
 	examples: `
 # a starter configuration for the repository in the current folder
 prefectgen init
