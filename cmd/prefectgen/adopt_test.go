@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,7 +45,7 @@ definitions:
   pool: &pool
     name: local-pool
   common: &common
-    tags: [team-data, nightly]
+    tags: [team-data, nightly, "{{ prefect.variables.owner }}"]
     enforce_parameter_schema: false
 
 build:
@@ -127,6 +128,7 @@ func TestAdoptPrefectYAML(t *testing.T) {
 		return string(out)
 	}
 	prefectCmd("work-pool", "create", "local-pool", "--type", "process")
+	prefectCmd("variable", "set", "owner", "alice")
 	if out := prefectCmd("--no-prompt", "deploy", "--all"); strings.Count(out, "successfully created") != 2 {
 		t.Fatalf("prefect deploy --all:\n%s", out)
 	}
@@ -216,7 +218,7 @@ func TestAdoptPrefectYAML(t *testing.T) {
 		t.Errorf("the server holds %d deployments named nightly, daily-report or development-python, want the 2 adopted: %v", len(all), names)
 	}
 	nightly, _ := client.DeploymentByName(ctx, "load", "nightly")
-	if len(nightly.Schedules) != 2 || nightly.WorkQueueName != "nightly" || nightly.ConcurrencyLimit() != 2 || deref(nightly.Version) != "1.4.0" {
+	if !slices.Contains(nightly.Tags, "alice") || len(nightly.Schedules) != 2 || nightly.WorkQueueName != "nightly" || nightly.ConcurrencyLimit() != 2 || deref(nightly.Version) != "1.4.0" {
 		t.Errorf("load/nightly after taking over: %+v", nightly)
 	}
 
