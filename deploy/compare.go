@@ -165,7 +165,7 @@ func Changes(d model.DeploymentConfig, live *Deployment, vars map[string]string)
 	add("job_variables", matches(jv, live.JobVariables), live.JobVariables, jv)
 	params := normalizeJSON(ResolveEnv(normalizeJSON(d.Parameters), vars))
 	add("parameters", matches(params, nilToEmpty(live.Parameters)), nilToEmpty(live.Parameters), params)
-	add("tags", sameSet(d.Tags, live.Tags), live.Tags, d.Tags)
+	add("tags", sameTags(d.Tags, live.Tags, vars), live.Tags, d.Tags)
 	// A deployment deployed without a description holds the string "None"
 	// after its first deploy and null after the next.
 	add("description", d.Description == deref(live.Description) || d.Description == "" && deref(live.Description) == "None", live.Description, d.Description)
@@ -234,6 +234,38 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// sameTags compares tags as sets. A desired tag that holds a Prefect
+// template other than {{ $VAR }} ({{ prefect.variables.owner }}) stands
+// for what prefect deploy resolved it to, or for nothing: Prefect drops a
+// tag that resolves empty.
+func sameTags(desired, live []string, vars map[string]string) bool {
+	var literal []string
+	templated := 0
+	for _, t := range desired {
+		t = ResolveEnv(t, vars).(string)
+		if strings.Contains(t, "{{") {
+			templated++
+			continue
+		}
+		literal = append(literal, t)
+	}
+	if templated == 0 {
+		return sameSet(literal, live)
+	}
+	extra := 0
+	for _, t := range slices.Compact(slices.Sorted(slices.Values(live))) {
+		if !slices.Contains(literal, t) {
+			extra++
+		}
+	}
+	for _, t := range literal {
+		if !slices.Contains(live, t) {
+			return false
+		}
+	}
+	return extra <= templated
 }
 
 func sameSet(a, b []string) bool {

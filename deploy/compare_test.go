@@ -93,6 +93,29 @@ func TestDiff(t *testing.T) {
 	}
 }
 
+// TestSameTags: a templated tag stands for what it resolved to, or for
+// nothing; {{ $VAR }} is resolved from the deploy's variables.
+func TestSameTags(t *testing.T) {
+	vars := map[string]string{"TEAM": "data"}
+	for _, c := range []struct {
+		desired, live []string
+		want          bool
+	}{
+		{[]string{"a", "b"}, []string{"b", "a"}, true},
+		{[]string{"a", "b"}, []string{"a"}, false},
+		{[]string{"a", "{{ prefect.variables.owner }}"}, []string{"a", "alice"}, true},
+		{[]string{"a", "{{ prefect.variables.owner }}"}, []string{"a"}, true},
+		{[]string{"a", "{{ prefect.variables.owner }}"}, []string{"a", "alice", "bob"}, false},
+		{[]string{"a", "{{ prefect.variables.owner }}"}, []string{"alice"}, false},
+		{[]string{"team:{{ $TEAM }}"}, []string{"team:data"}, true},
+		{[]string{"team:{{ $TEAM }}"}, []string{"team:ops"}, false},
+	} {
+		if got := sameTags(c.desired, c.live, vars); got != c.want {
+			t.Errorf("sameTags(%q, %q) = %v, want %v", c.desired, c.live, got, c.want)
+		}
+	}
+}
+
 func TestMatches(t *testing.T) {
 	if !matches("{{ prefect.blocks.secret.x }}", "resolved-value") {
 		t.Error("a Prefect template matches what it resolves to")

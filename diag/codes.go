@@ -64,6 +64,7 @@ const (
 	DockerfileIgnoredPath      = "DOCKERFILE_IGNORED_PATH"
 	DockerignoreAllowsEnvFile  = "DOCKERIGNORE_ALLOWS_ENV_FILE"
 	PrefectYAMLNameClash       = "PREFECT_YAML_NAME_CLASH"
+	PrefectYAMLNotAdopted      = "PREFECT_YAML_NOT_ADOPTED"
 	TemplateError              = "TEMPLATE_ERROR"
 )
 
@@ -255,6 +256,9 @@ var codes = []CodeInfo{
 	{PrefectYAMLNameClash, Error,
 		"A hand-written deployment in prefect.yaml has the name of one prefectgen generates for the same flow.",
 		"Rename the hand-written deployment, or remove it and configure it in deployment_config.yaml."},
+	{PrefectYAMLNotAdopted, Warning,
+		"prefectgen init adopted the deployments of a hand-written prefect.yaml into deployment_config.yaml, but not this deployment, key or step: prefectgen cannot express it.",
+		"Configure what it did by hand (a trigger with 'prefect automation', an image with the docker type), or leave it in prefect.yaml, which prefectgen keeps outside its markers."},
 	{TemplateError, Error,
 		"A template override does not parse, or fails to render; nothing is generated.",
 		"Fix the template at the reported line; `prefectgen help generate` lists the templates and their hooks."},

@@ -70,6 +70,17 @@ func (m *ConfigurationManager) flowConfig(f *discover.FlowMetadata) *schema.Flow
 	return flowConfigOf(m.Config, f)
 }
 
+// flowConfigAt is the configuration entry of the flow at an entrypoint,
+// nil for none.
+func (m *ConfigurationManager) flowConfigAt(entrypoint string) *schema.FlowConfig {
+	for i := range m.Flows {
+		if m.Flows[i].Entrypoint == entrypoint {
+			return m.flowConfig(&m.Flows[i])
+		}
+	}
+	return nil
+}
+
 // Types returns the deployment types of a flow in an environment: those
 // listed for the flow, else every type the environment has a work pool for.
 func (m *ConfigurationManager) Types(f *discover.FlowMetadata, env *schema.EnvironmentConfig) []string {
@@ -182,7 +193,11 @@ func (m *ConfigurationManager) ValidateConfiguration() []diag.ValidationError {
 		for _, d := range deps {
 			key := strings.TrimRight(d.PrefectAPIURL, "/") + "\x00" + d.FullName
 			if other, ok := onServer[key]; ok && other != env {
-				ps = append(ps, c.Problem(diag.ConfigSharedDeployment, []string{"naming", "deployment"},
+				path := []string{"naming", "deployment"}
+				if fc := m.flowConfigAt(d.Entrypoint); fc != nil && fc.DeploymentName != "" {
+					path = []string{"flows", fc.Key, "deployment_name"}
+				}
+				ps = append(ps, c.Problem(diag.ConfigSharedDeployment, path,
 					fmt.Sprintf("environments %s and %s both deploy %s to %s, and each deploy would replace the other's", other, env, d.FullName, redact.URL(d.PrefectAPIURL))))
 				continue
 			}
@@ -192,8 +207,12 @@ func (m *ConfigurationManager) ValidateConfiguration() []diag.ValidationError {
 		for _, d := range deps {
 			// Two flows with one name are reported as DUPLICATE_FLOW_NAME.
 			if prev, dup := byName[d.FullName]; dup && prev.Entrypoint == d.Entrypoint {
-				ps = append(ps, c.Problem(diag.ConfigInvalidName, []string{"naming", "deployment"},
-					fmt.Sprintf("the %s and %s deployments of flow %q are both named %s; put {type} in naming.deployment", prev.DeploymentType, d.DeploymentType, d.FlowName, d.DeploymentName)))
+				path, key := []string{"naming", "deployment"}, "naming.deployment"
+				if fc := m.flowConfigAt(d.Entrypoint); fc != nil && fc.DeploymentName != "" {
+					path, key = []string{"flows", fc.Key, "deployment_name"}, "flows."+fc.Key+".deployment_name"
+				}
+				ps = append(ps, c.Problem(diag.ConfigInvalidName, path,
+					fmt.Sprintf("the %s and %s deployments of flow %q are both named %s; put {type} in %s", prev.DeploymentType, d.DeploymentType, d.FlowName, d.DeploymentName, key)))
 			}
 			byName[d.FullName] = d
 		}

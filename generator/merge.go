@@ -120,14 +120,20 @@ func (g *merger) pick(get func(s *schema.Settings) string) string {
 
 func (g *merger) name() {
 	d := g.d
-	name, err := schema.Expand(g.c.Naming.Deployment, g.lookup)
+	tmpl, path := g.c.Naming.Deployment, []string{"naming", "deployment"}
+	if g.ov != nil && g.ov.DeploymentName != "" {
+		tmpl, path = g.ov.DeploymentName, append(g.envPath(), "deployment_name")
+	} else if g.base != nil && g.base.DeploymentName != "" {
+		tmpl, path = g.base.DeploymentName, append(slices.Clone(g.flowPath), "deployment_name")
+	}
+	name, err := schema.Expand(tmpl, g.lookup)
 	d.DeploymentName = fmt.Sprint(name)
 	if err != nil { // an unknown placeholder, reported by the configuration's checks
-		d.DeploymentName = g.c.Naming.Deployment
+		d.DeploymentName = tmpl
 	}
 	d.FullName = d.FlowName + "/" + d.DeploymentName
 	if err == nil && !schema.ValidName(d.DeploymentName) {
-		g.probs = append(g.probs, g.c.Problem(diag.ConfigInvalidName, []string{"naming", "deployment"},
+		g.probs = append(g.probs, g.c.Problem(diag.ConfigInvalidName, path,
 			fmt.Sprintf("deployment name %q of flow %q contains / %% & > < or is empty", d.DeploymentName, g.f.Name)))
 	}
 }

@@ -162,6 +162,9 @@ func (c *Config) checkSettings(base []string, s *Settings) []diag.ValidationErro
 	out = append(out, c.checkSecrets(append(clone(base), "parameters"), s.Parameters)...)
 	out = append(out, c.checkSecrets(append(clone(base), "job_variables"), s.JobVariables)...)
 	out = append(out, c.checkPlaceholders(append(clone(base), "job_variables"), s.JobVariables)...)
+	if s.DeploymentName != "" {
+		out = append(out, c.checkPlaceholders(append(clone(base), "deployment_name"), s.DeploymentName)...)
+	}
 	slugs := map[string]int{}
 	for i, sc := range s.Schedules {
 		p := append(clone(base), "schedules", strconv.Itoa(i))

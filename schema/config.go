@@ -165,6 +165,7 @@ type NamingConfig struct {
 
 // Settings are what a flow, or a flow in one environment, may set.
 type Settings struct {
+	DeploymentName         string           `json:"deployment_name"`
 	Types                  []string         `json:"types"`
 	Schedules              []model.Schedule `json:"schedules"`
 	Parameters             map[string]any   `json:"parameters"`

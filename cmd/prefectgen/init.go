@@ -6,13 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
+	yaml "go.yaml.in/yaml/v3"
 
 	"prefectgen/generator"
 	"prefectgen/generator/discover"
@@ -51,7 +54,18 @@ When PATH has a Makefile without it, init adds the line
 
 so that the targets prefectgen generates become available after the first
 'prefectgen generate' (the dash keeps the Makefile working before that).
-Running init again changes nothing.`,
+Running init again changes nothing.
+
+When PATH has a hand-written prefect.yaml with deployments, init adopts
+them: each deployment of a discovered flow becomes the flow's entry, under
+the same name (deployment_name), with its parameters, schedules, work
+pool, queue, job variables and settings, and its pull step as
+process.code_dir or process.git. What it cannot express (build and push
+steps, triggers, a second deployment of one flow, ...) is reported as
+PREFECT_YAML_NOT_ADOPTED at its line. The adopted deployments are taken
+out of prefect.yaml, whose original is kept as prefect.yaml.orig, so that
+'prefectgen generate' writes them there once; the first 'prefectgen
+deploy --force' takes them over on the server, in place.`,
 	examples: `
 # a starter configuration for the repository in the current folder
 prefectgen init
@@ -81,12 +95,19 @@ prefectgen init --flows-dir src/pipelines`,
 				fmt.Fprintf(e.stdout, "editors complete and check it with this first line, and the schema 'prefectgen generate' then writes:\n\t%s\n", generator.Modeline(generator.ConfigSchemaFile))
 			}
 		} else {
+			adopted, err := adoptPrefectYAML(root, res.Deployable())
+			if err != nil {
+				return err
+			}
 			path := filepath.Join(root, generator.ConfigNames[0])
-			if err := writeNew(path, starterConfig(res.Deployable(), o.flowsDir, projectName(root))); err != nil {
+			if err := writeNew(path, starterConfig(res.Deployable(), o.flowsDir, projectName(root), adopted)); err != nil {
 				return fmt.Errorf("writing %s: %w", path, err)
 			}
 			fmt.Fprintf(e.stdout, "wrote %s for %s\n", path, plural(len(res.Deployable()), "flow"))
 			if err := writeEditorSchema(e, root); err != nil {
+				return err
+			}
+			if err := reportAdoption(e, root, adopted); err != nil {
 				return err
 			}
 		}
@@ -156,7 +177,7 @@ func writeNew(path string, data []byte) error {
 	return f.Close()
 }
 
-func starterConfig(flows []discover.FlowMetadata, flowsDir, project string) []byte {
+func starterConfig(flows []discover.FlowMetadata, flowsDir, project string, adopted *generator.Adoption) []byte {
 	var b strings.Builder
 	// Editors with the YAML language server (VS Code's YAML extension)
 	// complete and check the file with the schema this line names.
@@ -168,13 +189,29 @@ func starterConfig(flows []discover.FlowMetadata, flowsDir, project string) []by
 # project:%s): prefectgen clean and deploy --prune only delete those.
 project: %s
 `, project, strconv.Quote(project))
-	b.WriteString(`environments:
+	pool := "default"
+	if adopted != nil && adopted.Pool != "" {
+		pool = adopted.Pool
+	}
+	fmt.Fprintf(&b, `environments:
   development:
     prefect_api_url: "http://127.0.0.1:4200/api"
     work_pools:
-      python: "default"
+      python: %s
     default_parameters: {}
-  # staging:
+`, strconv.Quote(pool))
+	if adopted != nil && len(adopted.Flows) > 0 && (adopted.CodeDir != "." || adopted.Git != nil) {
+		b.WriteString("    # where process workers find the code: the adopted pull step\n    process:\n")
+		if adopted.Git != nil {
+			fmt.Fprintf(&b, "      git:\n        repository: %s\n", strconv.Quote(adopted.Git.Repository))
+			if adopted.Git.Credentials != "" {
+				fmt.Fprintf(&b, "        credentials: %s\n", strconv.Quote(adopted.Git.Credentials))
+			}
+		} else {
+			fmt.Fprintf(&b, "      code_dir: %s\n", strconv.Quote(adopted.CodeDir))
+		}
+	}
+	b.WriteString(`  # staging:
   #   prefect_api_url: "https://prefect.staging.example.com/api"
   #   work_pools:
   #     python: "staging-process-pool"
@@ -192,9 +229,24 @@ project: %s
 		return []byte(b.String())
 	}
 	b.WriteString("flows:\n")
+	byFlow := map[string]generator.AdoptedFlow{}
+	if adopted != nil {
+		for _, af := range adopted.Flows {
+			byFlow[af.Flow.Entrypoint] = af
+		}
+	}
 	for _, f := range flows {
 		fmt.Fprintf(&b, "  %s:\n", strconv.Quote(f.Name))
 		fmt.Fprintf(&b, "    # %s\n", oneLine(f.Entrypoint))
+		if af, ok := byFlow[f.Entrypoint]; ok {
+			fmt.Fprintf(&b, "    # adopted from %s:%d\n", generator.PrefectFile, af.Line)
+			b.WriteString(settingsYAML(af.Settings, "    "))
+			continue
+		}
+		if line, ok := adopted.HandWrittenAt(f.Entrypoint); ok {
+			fmt.Fprintf(&b, "    # deployed by its hand-written entry at %s:%d, which init did not adopt\n    deploy: false\n", generator.PrefectFile, line)
+			continue
+		}
 		var required []discover.Parameter
 		for _, p := range f.Parameters {
 			if p.Required && p.Kind != "positional_only" {
@@ -231,4 +283,152 @@ func projectName(root string) string {
 		return "flows"
 	}
 	return name
+}
+
+// adoptPrefectYAML reads the deployments of a hand-written prefect.yaml
+// at root; nil when there is none.
+func adoptPrefectYAML(root string, flows []discover.FlowMetadata) (*generator.Adoption, error) {
+	data, err := generator.ReadFile(filepath.Join(root, generator.PrefectFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case generator.IsGenerated(data):
+		return nil, nil
+	}
+	return generator.Adopt(data, flows)
+}
+
+// reportAdoption prints what init adopted and what not, and takes the
+// adopted deployments out of prefect.yaml, keeping the original beside
+// it: generate then writes them, once, between its markers.
+func reportAdoption(e *env, root string, a *generator.Adoption) error {
+	if a == nil {
+		return nil
+	}
+	for _, p := range a.Problems {
+		fmt.Fprint(e.stderr, p.Format())
+	}
+	file := filepath.Join(root, generator.PrefectFile)
+	if len(a.Flows) == 0 {
+		if len(a.Problems) > 0 {
+			fmt.Fprintf(e.stdout, "adopted no deployment of %s; it stays as it is\n", file)
+		}
+		return nil
+	}
+	var nums []string
+	for _, af := range a.Flows {
+		nums = append(nums, strconv.Itoa(af.Line))
+	}
+	lines := "line " + nums[0]
+	if len(nums) > 1 {
+		lines = "lines " + strings.Join(nums, ", ")
+	}
+	fmt.Fprintf(e.stdout, "adopted %s of %s (%s) into the configuration, each under the same name\n", plural(len(a.Flows), "deployment"), file, lines)
+	orig := file + ".orig"
+	_, statErr := os.Stat(orig)
+	switch {
+	case a.Rest == nil:
+		fmt.Fprintf(e.stdout, "kept %s as it is (%s): take the adopted deployments (%s) out of it, or 'prefectgen generate' reports PREFECT_YAML_NAME_CLASH\n", file, a.RestReason, lines)
+		return nil
+	case statErr == nil:
+		fmt.Fprintf(e.stdout, "kept %s as it is (%s exists): take the adopted deployments (%s) out of it, or 'prefectgen generate' reports PREFECT_YAML_NAME_CLASH\n", file, orig, lines)
+		return nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if err := writeNew(orig, data); err != nil {
+		return fmt.Errorf("writing %s: %w", orig, err)
+	}
+	if err := writeFileAtomic(file, a.Rest, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", file, err)
+	}
+	fmt.Fprintf(e.stdout, "took the adopted deployments out of %s, which keeps the rest; 'prefectgen generate' writes them there between its markers (the original is %s: delete it once you have checked)\n", file, orig)
+	return nil
+}
+
+// settingsOrder is the order a flow's adopted settings and a schedule's
+// keys are written in; other keys follow, sorted.
+var settingsOrder = []string{"cron", "interval", "rrule", "anchor_date", "timezone", "day_or", "active", "slug", "parameters"}
+
+// settingsYAML writes a flow's adopted settings as YAML at indent,
+// strings double-quoted.
+func settingsYAML(settings []generator.Setting, indent string) string {
+	var b strings.Builder
+	for _, s := range settings {
+		n := yamlNode(s.Value)
+		var out bytes.Buffer
+		enc := yaml.NewEncoder(&out)
+		enc.SetIndent(2)
+		doc := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: s.Key}, n}}
+		if err := enc.Encode(doc); err != nil {
+			// Values decoded from YAML always encode.
+			panic(err)
+		}
+		enc.Close()
+		for _, l := range strings.SplitAfter(out.String(), "\n") {
+			if l != "" {
+				b.WriteString(indent + l)
+			}
+		}
+	}
+	return b.String()
+}
+
+// yamlNode is a value as a YAML node: maps in settingsOrder, then sorted;
+// strings double-quoted; empty maps and lists in flow style.
+func yamlNode(v any) *yaml.Node {
+	switch x := v.(type) {
+	case map[string]any:
+		n := &yaml.Node{Kind: yaml.MappingNode}
+		if len(x) == 0 {
+			n.Style = yaml.FlowStyle
+		}
+		keys := slices.Sorted(maps.Keys(x))
+		slices.SortStableFunc(keys, func(a, b string) int {
+			ia, ib := slices.Index(settingsOrder, a), slices.Index(settingsOrder, b)
+			if ia < 0 {
+				ia = len(settingsOrder)
+			}
+			if ib < 0 {
+				ib = len(settingsOrder)
+			}
+			return ia - ib
+		})
+		for _, k := range keys {
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Style: keyStyle(k)}, yamlNode(x[k]))
+		}
+		return n
+	case []any:
+		n := &yaml.Node{Kind: yaml.SequenceNode}
+		if len(x) == 0 {
+			n.Style = yaml.FlowStyle
+		}
+		for _, e := range x {
+			n.Content = append(n.Content, yamlNode(e))
+		}
+		return n
+	case string:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: x, Style: yaml.DoubleQuotedStyle}
+	}
+	var n yaml.Node
+	if err := n.Encode(v); err != nil {
+		panic(err)
+	}
+	return &n
+}
+
+// keyStyle quotes a key that would not read back as the same string.
+func keyStyle(k string) yaml.Style {
+	var back any
+	if err := yaml.Unmarshal([]byte(k+": x"), &back); err != nil {
+		return yaml.DoubleQuotedStyle
+	}
+	if m, ok := back.(map[string]any); !ok || len(m) != 1 || m[k] != "x" {
+		return yaml.DoubleQuotedStyle
+	}
+	return 0
 }

@@ -76,15 +76,14 @@ func printPlan(w io.Writer, actions []deploy.Action) {
 				note = fmt.Sprintf(" (exists, project %s's: taken over)", a.Owner)
 			}
 			fmt.Fprintf(w, "  + %s%s\n", a.FullName, note)
+			printChanges(w, a.Changes)
 		case deploy.Update:
 			note := ""
 			if a.Adopted {
 				note = " (made by prefectgen without a project tag: adopted)"
 			}
 			fmt.Fprintf(w, "  ~ %s (%s)%s\n", a.FullName, strings.Join(a.Fields, ", "), note)
-			for _, c := range a.Changes {
-				fmt.Fprintf(w, "      %s: %s -> %s\n", c.Field, compactValue(c.Old), compactValue(c.New))
-			}
+			printChanges(w, a.Changes)
 		case deploy.Delete:
 			fmt.Fprintf(w, "  - %s\n", a.FullName)
 		case deploy.Stale:
@@ -92,6 +91,13 @@ func printPlan(w io.Writer, actions []deploy.Action) {
 		case deploy.Unowned:
 			fmt.Fprintf(w, "  ? %s was made by prefectgen without a project tag and is not generated: left alone (delete it by hand if it is this repository's)\n", a.FullName)
 		}
+	}
+}
+
+// printChanges prints a plan's changes to one deployment, a line each.
+func printChanges(w io.Writer, changes []deploy.FieldChange) {
+	for _, c := range changes {
+		fmt.Fprintf(w, "      %s: %s -> %s\n", c.Field, compactValue(c.Old), compactValue(c.New))
 	}
 }
 
