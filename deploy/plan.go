@@ -136,19 +136,19 @@ func Plan(ctx context.Context, c *Client, env, project string, desired []model.D
 		case otherByName[d.FullName] != nil:
 			a.Live, a.Unmanaged = otherByName[d.FullName], true
 		}
-		if a.Live != nil && a.Owner == "" {
+		if a.Live != nil {
+			// A deployment made outside prefectgen, or by another project,
+			// is taken over by prefect deploy's upsert, with the same id: an
+			// update (which --atomic puts back), never a create (which it
+			// would delete). Its changes show what that does, at least its
+			// tags.
 			a.Changes = Changes(*d, a.Live, vars)
 			for _, c := range a.Changes {
 				a.Fields = append(a.Fields, c.Field)
 			}
-			// A deployment made outside prefectgen is taken over (created
-			// anew by prefect deploy's upsert, with the same id): its
-			// changes show what that does, at least its tags.
-			if !a.Unmanaged {
-				a.Kind = Same
-				if len(a.Fields) > 0 {
-					a.Kind = Update
-				}
+			a.Kind = Same
+			if len(a.Fields) > 0 {
+				a.Kind = Update
 			}
 		}
 		out = append(out, a)

@@ -308,17 +308,33 @@ func TestRunPools(t *testing.T) {
 }
 
 // TestRunUnmanaged: a deployment to create that exists without
-// prefectgen's tag stops the run, unless Force takes it over.
+// prefectgen's tag stops the run, unless Force takes it over: an update,
+// which --atomic puts back when the run fails, never deletes.
 func TestRunUnmanaged(t *testing.T) {
 	h := newHarness(t)
-	hand := dep("a", "dev")
-	hand.Tags = []string{"mine"}
-	h.run(t, context.Background(), hand)
-	if _, err := Run(context.Background(), "dev", []model.DeploymentConfig{dep("a", "dev")}, Scope{}, h.opts); err == nil || !strings.Contains(err.Error(), "was not made by prefectgen") {
+	ctx := context.Background()
+	hand := func(flow string) model.DeploymentConfig {
+		d := dep(flow, "dev")
+		d.Tags = []string{"mine"}
+		return d
+	}
+	h.run(t, ctx, hand("a"), hand("b"))
+	if _, err := Run(ctx, "dev", []model.DeploymentConfig{dep("a", "dev")}, Scope{}, h.opts); err == nil || !strings.Contains(err.Error(), "was not made by prefectgen") {
 		t.Fatalf("unmanaged: %v", err)
 	}
 	h.opts.Force = true
-	checkOutcomes(t, h.run(t, context.Background(), dep("a", "dev")), map[string]Outcome{"a/dev": Created})
+	checkOutcomes(t, h.run(t, ctx, dep("a", "dev")), map[string]Outcome{"a/dev": Updated})
+
+	before, err := h.opts.Client.DeploymentByName(ctx, "b", "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.opts.Atomic, h.opts.Concurrency = true, 1
+	checkOutcomes(t, h.run(t, ctx, dep("b", "dev"), dep("c", "boom")), map[string]Outcome{"b/dev": RolledBack, "c/boom": Failed})
+	after, err := h.opts.Client.DeploymentByName(ctx, "b", "dev")
+	if err != nil || after.ID != before.ID || !slices.Equal(after.Tags, []string{"mine"}) {
+		t.Errorf("b/dev, taken over by a failed atomic run, was not put back: %+v %v", after, err)
+	}
 }
 
 // TestRunDryRun changes nothing and runs no prefect.

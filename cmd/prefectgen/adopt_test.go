@@ -163,12 +163,15 @@ func TestAdoptPrefectYAML(t *testing.T) {
 	// taking them over changes: prefectgen's tags, and the job variables
 	// that start a process run in code_dir with the code importable.
 	out, errOut, code = cli(t, append([]string{"plan", repo, "--detailed-exitcode"}, api...)...)
-	if code != 3 || !strings.HasPrefix(out, "plan: 2 to create, 0 to update, 0 unchanged, 0 to delete\n") {
+	if code != 3 || !strings.HasPrefix(out, "plan: 0 to create, 2 to update, 0 unchanged, 0 to delete\n") {
 		t.Fatalf("plan after adoption: exit %d, want 3:\n%s%s", code, out, errOut)
 	}
 	t.Logf("plan after adoption:\n%s", out)
 	for _, name := range []string{"load/nightly", "report-daily/daily-report"} {
-		i := strings.Index(out, "  + "+name+" (exists, not managed by prefectgen: taken over)\n")
+		i := strings.Index(out, "  ~ "+name+" (")
+		if line, _, _ := strings.Cut(out[max(i, 0):], "\n"); i < 0 || !strings.HasSuffix(line, ") (exists, not managed by prefectgen: taken over with --force)") {
+			i = -1
+		}
 		if i < 0 {
 			t.Fatalf("plan does not take over %s:\n%s", name, out)
 		}
@@ -190,10 +193,9 @@ func TestAdoptPrefectYAML(t *testing.T) {
 	}
 
 	out, errOut, code = cli(t, append([]string{"deploy", repo, "--force"}, api...)...)
-	if code != 0 {
-		t.Fatalf("deploy --force exit %d:\n%s%s", code, out, errOut)
+	if code != 0 || !strings.Contains(out, "0 created, 2 updated, 0 unchanged") {
+		t.Fatalf("deploy --force exit %d, want 2 updated in place:\n%s%s", code, out, errOut)
 	}
-	t.Logf("deploy --force:\n%s", out)
 	out, errOut, code = cli(t, append([]string{"plan", repo, "--detailed-exitcode"}, api...)...)
 	if code != 0 || !strings.Contains(out, "0 to create, 0 to update, 2 unchanged, 0 to delete") {
 		t.Fatalf("plan after taking over: exit %d, want 0:\n%s%s", code, out, errOut)

@@ -68,19 +68,16 @@ func printPlan(w io.Writer, actions []deploy.Action) {
 	for _, a := range actions {
 		switch a.Kind {
 		case deploy.Create:
-			note := ""
-			switch {
-			case a.Unmanaged:
-				note = " (exists, not managed by prefectgen: taken over)"
-			case a.Owner != "":
-				note = fmt.Sprintf(" (exists, project %s's: taken over)", a.Owner)
-			}
-			fmt.Fprintf(w, "  + %s%s\n", a.FullName, note)
-			printChanges(w, a.Changes)
+			fmt.Fprintf(w, "  + %s\n", a.FullName)
 		case deploy.Update:
 			note := ""
-			if a.Adopted {
+			switch {
+			case a.Adopted:
 				note = " (made by prefectgen without a project tag: adopted)"
+			case a.Unmanaged:
+				note = " (exists, not managed by prefectgen: taken over with --force)"
+			case a.Owner != "":
+				note = fmt.Sprintf(" (exists, project %s's: taken over with --force)", a.Owner)
 			}
 			fmt.Fprintf(w, "  ~ %s (%s)%s\n", a.FullName, strings.Join(a.Fields, ", "), note)
 			printChanges(w, a.Changes)
