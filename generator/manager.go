@@ -227,5 +227,36 @@ func (m *ConfigurationManager) ValidateConfiguration() []diag.ValidationError {
 			}
 		}
 	}
+	return append(probs, m.deployedSubflowNames()...)
+}
+
+// deployedSubflowNames reports deployed flows that share a name when one
+// of them is a subflow: discovery leaves subflows out of
+// DUPLICATE_FLOW_NAME, as they get no deployments unless the
+// configuration asks (deploy.subflows, deploy.include, flows.NAME.deploy).
+func (m *ConfigurationManager) deployedSubflowNames() []diag.ValidationError {
+	byName := map[string][]int{}
+	for i, f := range m.Flows {
+		byName[f.Name] = append(byName[f.Name], i)
+	}
+	var probs []diag.ValidationError
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
+		idx := byName[name]
+		if len(idx) < 2 || !slices.ContainsFunc(idx, func(i int) bool { return len(m.Flows[i].CalledBy) > 0 }) {
+			continue
+		}
+		var others []string
+		for _, i := range idx[1:] {
+			if m.Flows[i].Entrypoint != m.Flows[idx[0]].Entrypoint {
+				others = append(others, fmt.Sprintf("%s:%d", m.Flows[i].Path, m.Flows[i].Line))
+			}
+		}
+		if len(others) == 0 {
+			continue
+		}
+		at := m.Flows[idx[0]]
+		probs = append(probs, diag.New(diag.DuplicateFlowName, diag.Pos{File: at.Path, Line: at.Line, Column: at.Column},
+			fmt.Sprintf("flow name %q is also used by %s, and the configuration deploys them all (subflows included); Prefect would merge their deployments", name, strings.Join(others, ", "))))
+	}
 	return probs
 }

@@ -129,7 +129,8 @@ func (g *gen) prefectYAML() error {
 	data := prefectData{Sources: g.sources(), PrefectVersion: g.p.Config.Images.PrefectVersion, Deployments: views(g.out.Deployments)}
 	existing, err := g.readFile(PrefectFile)
 	var content []byte
-	if err == nil && !IsGenerated(existing) {
+	hand := err == nil && !IsGenerated(existing)
+	if hand {
 		var b bytes.Buffer
 		if err := g.tm.set.ExecuteTemplate(&b, "deployments", data); err != nil {
 			return templateError("deployments.tmpl", err)
@@ -155,7 +156,13 @@ func (g *gen) prefectYAML() error {
 			return err
 		}
 	}
-	if err := SelfCheck(content, data.Deployments); err != nil {
+	// A hand-written file's own top-level keys are its author's: only
+	// what prefectgen adds must be keys Prefect reads.
+	var handKeys []string
+	if hand {
+		handKeys = topKeys(existing)
+	}
+	if err := selfCheck(content, data.Deployments, handKeys); err != nil {
 		return fmt.Errorf("the rendered %s does not hold what was intended, so it was not written: %w", PrefectFile, err)
 	}
 	if existing == nil || IsGenerated(existing) {
@@ -198,12 +205,31 @@ func (g *gen) clashes(existing []byte, deps []deploymentView) ([]diag.Validation
 // generated entry decodes to exactly its intended values and that no key
 // anywhere is one Prefect would silently drop.
 func SelfCheck(content []byte, deps []deploymentView) error {
+	return selfCheck(content, deps, nil)
+}
+
+// topKeys are the top-level keys of a YAML mapping (none when it is not one).
+func topKeys(content []byte) []string {
+	var doc map[string]any
+	if yamlv3.Unmarshal(content, &doc) != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// selfCheck is SelfCheck with the top-level keys a hand-written file
+// already had, which are not prefectgen's to judge.
+func selfCheck(content []byte, deps []deploymentView, handKeys []string) error {
 	var doc map[string]any
 	if err := yamlv3.Unmarshal(content, &doc); err != nil {
 		return fmt.Errorf("it is not valid YAML: %w", err)
 	}
 	for k := range doc {
-		if !slices.Contains(prefectTopKeys, k) {
+		if !slices.Contains(prefectTopKeys, k) && !slices.Contains(handKeys, k) {
 			return fmt.Errorf("top-level key %q is not one Prefect reads", k)
 		}
 	}

@@ -616,12 +616,14 @@ func joinFiles(fs []string) string {
 // (with_options copies) are one flow to Prefect and do not count. A name
 // whose flows have the same code is a copy (a copied file or folder):
 // copies between the same folders are reported once, naming every flow;
-// different flows sharing a name are reported once per name.
+// different flows sharing a name are reported once per name. Subflows
+// (flows another flow calls) do not count: they get no deployments unless
+// the configuration asks, and the generator checks that case.
 func (d *discovery) duplicates(flowErrs [][]diag.ValidationError) {
 	byName := map[string][]int{}
 	var order []string
 	for i, f := range d.res.Flows {
-		if !f.Deployable || f.nameUnknown != "" || f.nameExpr != nil {
+		if !f.Deployable || len(f.CalledBy) > 0 || f.nameUnknown != "" || f.nameExpr != nil {
 			continue
 		}
 		if _, ok := byName[f.Name]; !ok {

@@ -102,6 +102,34 @@ def load():
 `, []string{"etl drafts/a.py:etl", "extract drafts/x.py:extract", "load other/b.py:load", "etl results/a.py:etl", "load results/b.py:load",
 			"extract results/x.py:extract", "etl results_backup/a.py:etl", "load results_backup/b.py:load", "extract results_backup/x.py:extract"},
 			[]string{"results/a.py:4:1: DUPLICATE_FLOW_NAME", "results/b.py:4:1: DUPLICATE_FLOW_NAME"}},
+		{"subflows sharing a name are not deployed: no duplicate", `-- a.py --
+from prefect import flow
+
+@flow(name="extract")
+def extract():
+    pass
+
+@flow
+def pipeline_a():
+    extract()
+-- b.py --
+from prefect import flow
+
+@flow(name="extract")
+def extract():
+    return 1
+
+@flow
+def pipeline_b():
+    extract()
+-- c.py --
+from prefect import flow
+
+@flow(name="pipeline-a")
+def top():
+    pass
+`, []string{"extract a.py:extract", "pipeline-a a.py:pipeline_a", "extract b.py:extract", "pipeline-b b.py:pipeline_b", "pipeline-a c.py:top"},
+			[]string{"c.py:4:1: DUPLICATE_FLOW_NAME"}},
 		{"no requirements, once per folder", `-- NOREQ --
 -- topic/a.py --
 import paramiko

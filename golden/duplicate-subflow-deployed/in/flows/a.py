@@ -1,0 +1,11 @@
+from prefect import flow
+
+
+@flow(name="extract")
+def extract():
+    pass
+
+
+@flow
+def pipeline_a():
+    extract()

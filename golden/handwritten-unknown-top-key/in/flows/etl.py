@@ -1,0 +1,6 @@
+from prefect import flow
+
+
+@flow
+def etl(day: str = "today"):
+    print(day)
