@@ -116,6 +116,9 @@ func (s *serverFlags) openWith(e *env, root, gitRoot string) (*session, error) {
 		names = append(names, f.Name)
 	}
 	for _, f := range s.flows {
+		if i := slices.IndexFunc(m.Skipped, func(sf generator.SkippedFlow) bool { return sf.Name == f }); i >= 0 {
+			return nil, usagef("--flow %q: the flow gets no deployments: %s (flows.%s.deploy: true deploys it)", f, m.Skipped[i].Reason, f)
+		}
 		if !slices.Contains(names, f) {
 			msg := fmt.Sprintf("--flow %q: no such flow", f)
 			if n := schema.Nearest(f, names); n != "" {
