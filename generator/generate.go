@@ -201,8 +201,11 @@ type dockerfileData struct {
 	Path, Folder, BaseImage, CodeDir string
 	Requirements                     []string // to copy
 	InstallFiles                     []string // to install, root first
-	CopyPaths                        []string
-	WritableDirs                     []string
+	// Project installs the dependencies of the flows' Python project;
+	// nil when they have none (or only requirements files).
+	Project      *imageProject
+	CopyPaths    []string
+	WritableDirs []string
 }
 
 // dockerfiles renders a Dockerfile for every flow folder whose flows have
@@ -334,6 +337,7 @@ func (g *gen) dockerfile(folder string, deps []*model.DeploymentConfig, ctx *bui
 		return fmt.Errorf("the flows in %s are deployed with different code_dir values (%s); one image has one WORKDIR: give the environments the same code_dir", relOrDot(folder), strings.Join(slices.Sorted(mapsKeys(codeDirs)), ", "))
 	}
 	data.CodeDir = slices.Sorted(mapsKeys(codeDirs))[0]
+	data.Project = projectInstall(g.flow(deps[0]).Project)
 	data.Requirements = slices.Sorted(mapsKeys(reqs))
 	for _, r := range data.Requirements {
 		if path.Base(r) == "requirements.txt" {

@@ -36,6 +36,10 @@ type Project struct {
 	// Workspace is the pyproject.toml of the uv workspace the project is a
 	// member of; "" when it is not a member.
 	Workspace string `json:"workspace"`
+	// LocalProjects are the folders of the repository's own projects
+	// (with a pyproject.toml) the project depends on, transitively, sorted:
+	// uv workspace members and path dependencies.
+	LocalProjects []string `json:"local_projects"`
 }
 
 // pyProject is a parsed project file.
@@ -410,19 +414,8 @@ func (d *discovery) workspaceMember(w *pyProject, name string) *pyProject {
 // depends on provide (path dependencies, uv workspace members): their
 // packages as import names, and what they declare, transitively.
 func (d *discovery) localProvides(p *pyProject, sc *depScope, seen map[string]bool) {
-	var dirs []string
-	dirs = append(dirs, p.localPaths...)
-	if len(p.workspaceDeps) > 0 {
-		if w := d.workspaceOf(p); w != nil {
-			for _, n := range p.workspaceDeps {
-				if m := d.workspaceMember(w, n); m != nil {
-					dirs = append(dirs, m.dir)
-				}
-			}
-		}
-	}
-	for _, dir := range dirs {
-		if seen[dir] || !d.isDir(dir) {
+	for _, dir := range d.localDeps(p) {
+		if seen[dir] {
 			continue
 		}
 		seen[dir] = true
@@ -451,6 +444,53 @@ func (d *discovery) localProvides(p *pyProject, sc *depScope, seen map[string]bo
 			}
 		}
 	}
+}
+
+// localDeps returns the folders of the repository's own projects that p
+// depends on directly: its path dependencies and the uv workspace members
+// it takes from its workspace.
+func (d *discovery) localDeps(p *pyProject) []string {
+	var dirs []string
+	dirs = append(dirs, p.localPaths...)
+	if len(p.workspaceDeps) > 0 {
+		if w := d.workspaceOf(p); w != nil {
+			for _, n := range p.workspaceDeps {
+				if m := d.workspaceMember(w, n); m != nil {
+					dirs = append(dirs, m.dir)
+				}
+			}
+		}
+	}
+	return slices.DeleteFunc(dirs, func(dir string) bool { return !d.isDir(dir) })
+}
+
+// localProjects returns the folders of the repository's own projects that
+// p depends on, transitively, sorted: what an image installs with p's
+// dependencies. Folders without a pyproject.toml are left out (nothing
+// installs them).
+func (d *discovery) localProjects(p *pyProject) []string {
+	seen := map[string]bool{p.dir: true}
+	var out []string
+	var walk func(q *pyProject)
+	walk = func(q *pyProject) {
+		for _, dir := range d.localDeps(q) {
+			if seen[dir] {
+				continue
+			}
+			seen[dir] = true
+			rel := path.Join(dir, "pyproject.toml")
+			if !d.isFile(rel) {
+				continue
+			}
+			out = append(out, dir)
+			if r := d.project(rel); r != nil {
+				walk(r)
+			}
+		}
+	}
+	walk(p)
+	slices.Sort(out)
+	return out
 }
 
 // projectRoots returns the folders a project's code runs from, where
@@ -532,7 +572,7 @@ func (d *discovery) projectOf(dir string) (*Project, []*pyProject) {
 	if p == nil {
 		return nil, nil
 	}
-	out := &Project{File: p.rel, Name: p.name, Tool: p.tool}
+	out := &Project{File: p.rel, Name: p.name, Tool: p.tool, LocalProjects: d.localProjects(p)}
 	projs := []*pyProject{p}
 	lockDir := p.dir
 	if w := d.workspaceOf(p); w != nil {

@@ -1,0 +1,5 @@
+"""Shared helpers."""
+
+
+def title(text: str) -> str:
+    return text.upper() + "\n"
