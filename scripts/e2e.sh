@@ -17,6 +17,8 @@
 #    workers for the two docker pools (the containers reach the server with host networking).
 # 5. prefectgen smoke runs every deployment once; the script checks that every run Completed and
 #    wrote its output, and that each environment's .env file reached its runs.
+# 6. examples/uv-project, a uv project: its image installs what uv.lock pins; its docker
+#    deployment runs to Completed through its own docker worker and writes its report.
 # Then it stops the workers, the server and the engine it started (which puts the host network
 # back as it was), and prints the table of runs, the timings and the image sizes.
 set -euo pipefail
@@ -24,6 +26,7 @@ REPO="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="$REPO/bin/prefectgen"
 E2E="$REPO/.cache/e2e"
 WORK="$E2E/rpa-platform"
+UVWORK="$E2E/uv-project"
 ORIGIN="$E2E/origin.git"
 export PREFECT_SERVER_STATE="$REPO/.cache/e2e-server.env"
 export PREFECT_WORKER_STATE_DIR="$REPO/.cache/e2e-workers"
@@ -93,10 +96,16 @@ git -C "$WORK" -c user.name=e2e -c user.email=e2e@localhost add -A
 git -C "$WORK" -c user.name=e2e -c user.email=e2e@localhost commit -qm "the example"
 git clone -q --bare "$WORK" "$ORIGIN"
 "$BIN" validate "$WORK"
+cp -a "$REPO/examples/uv-project" "$UVWORK"
+"$BIN" generate --check "$UVWORK" >/dev/null
+git -C "$UVWORK" init -q -b main
+git -C "$UVWORK" -c user.name=e2e -c user.email=e2e@localhost add -A
+git -C "$UVWORK" -c user.name=e2e -c user.email=e2e@localhost commit -qm "the uv example"
+"$BIN" validate "$UVWORK"
 
 log "base images (built locally), then the flow images with prefectgen images build"
 t=$SECONDS
-bash "$REPO/scripts/docker-images.sh" "$WORK"
+bash "$REPO/scripts/docker-images.sh" "$WORK" "$UVWORK"
 mark "base images" "$t"
 bash "$REPO/scripts/prefect-server.sh" start >/dev/null
 # shellcheck disable=SC1090
@@ -106,6 +115,9 @@ API="$PREFECT_API_URL"
 t=$SECONDS
 "$BIN" images build --env development --api-url "$API" "$WORK"
 mark "flow images" "$t"
+t=$SECONDS
+"$BIN" images build --env development --api-url "$API" "$UVWORK"
+mark "uv-project image" "$t"
 
 log "deploy development, staging and remote to $API"
 t=$SECONDS
@@ -113,17 +125,21 @@ for env in development staging remote; do
 	"$BIN" deploy --env "$env" --create-pools --api-url "$API" "$WORK"
 done
 mark "deploys" "$t"
+t=$SECONDS
+"$BIN" deploy --env development --type docker --create-pools --api-url "$API" "$UVWORK"
+mark "deploy uv-project" "$t"
 
 log "workers at the checkout's root"
 t=$SECONDS
 # The images run as uid 10001: the output folders their volumes mount must be writable for it.
-chmod -R a+rwX "$WORK"/flows/*/output
+chmod -R a+rwX "$WORK"/flows/*/output "$UVWORK"/flows/*/output
 for pool in default-agent-pool staging-agent-pool remote-agent-pool; do
 	bash "$REPO/scripts/prefect-worker.sh" start "$pool" process "$WORK"
 done
 for pool in docker-pool staging-docker-pool; do
 	bash "$REPO/scripts/prefect-worker.sh" start "$pool" docker "$WORK"
 done
+bash "$REPO/scripts/prefect-worker.sh" start uv-docker-pool docker "$UVWORK"
 mark "workers" "$t"
 
 RESULTS="$E2E/runs.txt"
@@ -141,20 +157,20 @@ expect_outputs() {
 	done
 	compgen -G "$WORK/flows/rpa3/output/archive_plan_*.yaml" >/dev/null || die "$1: rpa3 wrote no archive plan"
 }
-clear_outputs() { find "$WORK"/flows/*/output -type f ! -name .gitkeep -delete; }
+clear_outputs() { find "$WORK"/flows/*/output "$UVWORK"/flows/*/output -type f ! -name .gitkeep -delete; }
 
-# smoke ENV TYPE [CHECK]: one run of each deployment, every one Completed;
-# then CHECK (default: every flow wrote its output in the checkout).
+# smoke ENV TYPE [CHECK [DIR]]: one run of each deployment of the checkout DIR (default: the
+# example's), every one Completed; then CHECK (default: every flow wrote its output in the checkout).
 smoke() {
-	local env="$1" typ="$2" check="${3:-expect_outputs}" out
+	local env="$1" typ="$2" check="${3:-expect_outputs}" dir="${4:-$WORK}" out
 	clear_outputs
-	log "smoke --env $env --type $typ"
+	log "smoke --env $env --type $typ $dir"
 	local t=$SECONDS
-	out="$("$BIN" smoke --env "$env" --type "$typ" --timeout 6m --api-url "$API" "$WORK")" || { printf '%s\n' "$out"; die "runs of $env ($typ) did not all complete"; }
+	out="$("$BIN" smoke --env "$env" --type "$typ" --timeout 6m --api-url "$API" "$dir")" || { printf '%s\n' "$out"; die "runs of $env ($typ) did not all complete"; }
 	printf '%s\n' "$out"
 	printf '%s\n' "$out" | awk -v env="$env" -v typ="$typ" '$1 ~ /^(Completed|Failed|Crashed|Cancelled|Scheduled|Pending|Running)$/ {
 		name=$2; dur=$4; gsub(/[(),s]/, "", dur); printf "%-12s %-40s %-7s %-10s %6.1fs\n", env, name, typ, $1, dur }' >>"$RESULTS"
-	mark "smoke $env $typ" "$t"
+	mark "smoke $env $typ${4:+ $(basename "$dir")}" "$t"
 	"$check" "$env $typ"
 }
 # cloned: the remote runs ran in clones of the commit (their outputs are
@@ -173,6 +189,15 @@ expect_setting rpa1 log_level INFO
 smoke staging docker
 expect_setting rpa1 log_level INFO
 smoke remote python cloned
+# uv_report: the image's tabulate is the one uv.lock pins, and the report reached the checkout.
+uv_report() {
+	local f="$UVWORK/flows/uv_report/output/sales_report.txt"
+	[[ -s "$f" ]] || die "$1: flows/uv_report/output/sales_report.txt was not written"
+	if ! grep -q '^total ' "$f" || ! grep -qx 'tabulate 0.9.0' "$f"; then
+		die "$1: unexpected report: $(cat "$f")"
+	fi
+}
+smoke development docker uv_report "$UVWORK"
 
 log "done"
 printf '\nRuns (environment, deployment, type, state, flow run time):\n'
@@ -180,7 +205,7 @@ sort "$RESULTS"
 total=$(wc -l <"$RESULTS")
 completed=$(grep -c ' Completed ' "$RESULTS" || true)
 printf '\n%d of %d runs Completed\n' "$completed" "$total"
-[[ "$completed" == "$total" && "$total" -ge 25 ]] || die "expected 25 runs, all Completed"
+[[ "$completed" == "$total" && "$total" -ge 26 ]] || die "expected 26 runs, all Completed"
 printf '\nImages:\n'
 docker images --format '  {{.Repository}}:{{.Tag}}  {{.Size}}' | grep -E 'worker|prefecthq/prefect|python:3.11' | sort
 printf '\nTimings:\n'
