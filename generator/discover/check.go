@@ -393,6 +393,7 @@ func (d *discovery) scopeOf(f *FlowMetadata, projs []*pyProject) *depScope {
 			sc.provided[n] = true
 		}
 	}
+	withRequirements(sc.provided) // what the declared distributions require comes with them
 	sc.sources = append(slices.Clone(f.RequirementsFiles), sc.sources...)
 	switch {
 	case len(f.RequirementsFiles) > 0:

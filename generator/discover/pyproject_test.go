@@ -45,7 +45,8 @@ dependencies = ["pandas"]
 aws = ["prefect-aws", {include-group = "dev"}]
 dev = ["pytest"]
 -- flows/a.py --
-` + flowImports, []string{"flows/a.py:2:1: MISSING_DEPENDENCY"}, &Project{File: "pyproject.toml", Name: "x", Tool: "pep621"}},
+import paramiko
+` + flowImports, []string{"flows/a.py:1:1: MISSING_DEPENDENCY"}, &Project{File: "pyproject.toml", Name: "x", Tool: "pep621"}}, // boto3 comes with prefect-aws
 		{"Poetry with groups and a lock", `-- NOREQ --
 -- svc/pyproject.toml --
 [tool.poetry]
