@@ -427,6 +427,36 @@ type missingGroup struct {
 	dist  string
 	sites []thirdParty
 	flows []int
+	// local are the repository's files that are the module, in folders
+	// not on the flows' import path: not a distribution to add.
+	local []string
+}
+
+// noteModule records the module a repository file would be, were its
+// folder on the import path.
+func (d *discovery) noteModule(rel string) {
+	dir, name := path.Split(rel)
+	name = strings.TrimSuffix(name, ".py")
+	if name == "__init__" {
+		if dir == "" {
+			return
+		}
+		name = path.Base(dir)
+	}
+	if !isIdentifier(name) {
+		return
+	}
+	d.modules[name] = append(d.modules[name], rel)
+}
+
+// isIdentifier reports whether s is an ASCII Python identifier.
+func isIdentifier(s string) bool {
+	for i, c := range s {
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // checkFlow checks the flow i's dependencies and returns its errors;
@@ -467,10 +497,15 @@ func (d *discovery) checkFlow(i int, projs []*pyProject, acc *findings) []diag.V
 		if sc.localImports[strings.Split(t.name, ".")[0]] || slices.ContainsFunc(candidateDists(t.name), func(c string) bool { return sc.provided[c] }) {
 			continue
 		}
+		top, _, _ := strings.Cut(t.name, ".")
+		local := d.modules[top]
 		k := missingKey{sc.key, suggestedDist(t.name)}
+		if len(local) > 0 {
+			k.dist = "./" + top // the repository's own module: not a distribution
+		}
 		g := acc.missing[k]
 		if g == nil {
-			g = &missingGroup{scope: sc, dist: k.dist}
+			g = &missingGroup{scope: sc, dist: k.dist, local: slices.Sorted(slices.Values(local))}
 			acc.missing[k] = g
 		}
 		if !slices.Contains(g.sites, t) {
@@ -542,8 +577,21 @@ func (d *discovery) report(acc *findings, flowErrs [][]diag.ValidationError) {
 		if len(g.scope.sources) > 1 {
 			verb = "install"
 		}
+		code := diag.MissingDependency
 		msg := fmt.Sprintf("import %s is not provided by %s, which %s; add %s to %s",
 			first.name, joinFiles(g.scope.sources), d.flowList(g.flows, verb), g.dist, g.scope.target)
+		flowMsg := fmt.Sprintf("imports %s, which %s does not declare", first.name, joinFiles(g.scope.sources))
+		if len(g.local) > 0 {
+			code = diag.LocalModuleNotOnPath
+			top, _, _ := strings.Cut(first.name, ".")
+			where := g.local[0]
+			if len(g.local) > 1 {
+				where += fmt.Sprintf(" (and %d more)", len(g.local)-1)
+			}
+			msg = fmt.Sprintf("import %s names the repository's own module %s, which is not on the import path of %s (%s); import it by its path from the repository root, or move it beside the flow: it is not a distribution to add to %s",
+				top, where, d.flowList(g.flows, ""), d.pathList(d.res.Flows[g.flows[0]].Path), g.scope.target)
+			flowMsg = fmt.Sprintf("imports %s, the repository's own module %s, which is not on its import path", top, g.local[0])
+		}
 		if more := g.sites[1:]; len(more) > 0 {
 			var at []string
 			for _, s := range more[:min(len(more), 3)] {
@@ -554,11 +602,11 @@ func (d *discovery) report(acc *findings, flowErrs [][]diag.ValidationError) {
 			}
 			msg += " (also imported at " + strings.Join(at, ", ") + ")"
 		}
-		p := diag.New(diag.MissingDependency, diag.Pos{File: first.file, Line: first.line, Column: first.col}, msg)
+		p := diag.New(code, diag.Pos{File: first.file, Line: first.line, Column: first.col}, msg)
 		d.res.Validation.Add(p)
 		for _, i := range g.flows {
 			e := p
-			e.Message = fmt.Sprintf("imports %s, which %s does not declare", first.name, joinFiles(g.scope.sources))
+			e.Message = flowMsg
 			flowErrs[i] = append(flowErrs[i], e)
 		}
 	}
@@ -578,6 +626,25 @@ func (d *discovery) report(acc *findings, flowErrs [][]diag.ValidationError) {
 			fmt.Sprintf("no requirements.txt or pyproject.toml in %s or any folder above it declares what %s import%s: %s",
 				relOrDot(folder), d.flowList(idx, ""), map[bool]string{true: "s", false: ""}[len(idx) == 1], strings.Join(imports, ", "))))
 	}
+}
+
+// pathList names the folders Python finds the repository's modules in when
+// it runs the flow file rel: the repository root, the file's folder, its
+// project's folders.
+func (d *discovery) pathList(rel string) string {
+	var out []string
+	for _, dir := range d.searchDirs(rel) {
+		if dir == "" {
+			out = append(out, "the repository root")
+		} else {
+			out = append(out, dir+"/")
+		}
+	}
+	out = slices.Compact(out)
+	if len(out) == 1 {
+		return out[0]
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
 }
 
 // flowList names flows for a message: flow "a", or flows "a", "b" and 3 more.

@@ -141,6 +141,10 @@ type discovery struct {
 	locks    map[string][]string   // lock files' packages by rel path
 	scopes   map[string]*depScope  // dependency scopes by key
 	search   map[string][]string   // searchDirs by folder
+	// modules maps a top-level module name to the repository's files that
+	// would be that module were their folder on the path (name.py,
+	// name/__init__.py), sorted.
+	modules map[string][]string
 }
 
 type job struct{ rel, abs string }
@@ -183,8 +187,10 @@ func (d *discovery) scan(scope string, workers int, res *Result) {
 			}
 		}()
 	}
+	d.modules = map[string][]string{}
 	w := &walker{root: d.root, scope: scope, noteSkipped: true, emit: func(rel, abs string) {
 		res.Stats.FilesSeen++
+		d.noteModule(rel)
 		jobs <- job{rel, abs}
 	}}
 	w.walk()
