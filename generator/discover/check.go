@@ -449,6 +449,29 @@ func (d *discovery) noteModule(rel string) {
 	d.modules[name] = append(d.modules[name], rel)
 }
 
+// projectModule reports whether a module file (name.py, name/__init__.py)
+// is a package of one of the repository's projects: at the top of a
+// folder with a pyproject.toml, setup.py or setup.cfg, or of its src/.
+// Installing that project provides it: a distribution, not a stray module.
+func (d *discovery) projectModule(rel string) bool {
+	dir := parentDir(rel)
+	if path.Base(rel) == "__init__.py" {
+		dir = parentDir(dir)
+	}
+	roots := []string{dir}
+	if path.Base(dir) == "src" {
+		roots = append(roots, parentDir(dir))
+	}
+	for _, root := range roots {
+		for _, f := range []string{"pyproject.toml", "setup.py", "setup.cfg"} {
+			if d.isFile(path.Join(root, f)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // isIdentifier reports whether s is an ASCII Python identifier.
 func isIdentifier(s string) bool {
 	for i, c := range s {
@@ -498,7 +521,7 @@ func (d *discovery) checkFlow(i int, projs []*pyProject, acc *findings) []diag.V
 			continue
 		}
 		top, _, _ := strings.Cut(t.name, ".")
-		local := d.modules[top]
+		local := slices.DeleteFunc(slices.Clone(d.modules[top]), d.projectModule)
 		k := missingKey{sc.key, suggestedDist(t.name)}
 		if len(local) > 0 {
 			k.dist = "./" + top // the repository's own module: not a distribution
