@@ -120,7 +120,7 @@ var codes = []CodeInfo{
 		"A flow imports a module that no declared distribution provides but that the repository has as a file or package in another folder, which is not on the flow's import path (the repository root, the flow's folder and its project's folders); the deployment would fail with ModuleNotFoundError unless the code puts that folder on sys.path itself. Reported once per module and set of dependency files, at its first import.",
 		"Import the module by its path from the repository root (from scripts.push import etl_chunk_utils), or move or copy it beside the flow; it is not a distribution to add to the requirements."},
 	{NoRequirements, Warning,
-		"A flow imports third-party modules, but no requirements.txt, pyproject.toml project, Pipfile or environment.yml in its folder or any folder above it declares dependencies. Reported once per folder.",
+		"A flow imports third-party modules, but no requirements.txt, pyproject.toml project, Pipfile or environment.yml in its folder or any folder above it declares dependencies. Reported once per folder; a requirements.txt elsewhere in the repository that declares some of the imports is named (it is not installed with these flows).",
 		"Add a requirements.txt next to the flows (or a pyproject.toml) listing what they import."},
 	{ConflictingPins, Error,
 		"Two requirements files that are installed into one flow's environment pin the same distribution to different versions; pip would refuse to install them.",

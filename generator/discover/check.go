@@ -2,6 +2,7 @@ package discover
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"prefectgen/diag"
 )
@@ -86,7 +88,7 @@ func (d *discovery) reqFile(rel string) *reqFile {
 		d.res.Validation.Add(unreadable(rel, err))
 		return nil
 	}
-	rf := parseRequirements(rel, data)
+	rf := parseRequirements(rel, decodeRequirements(data))
 	for _, p := range rf.problems {
 		d.res.Validation.Add(p)
 	}
@@ -641,13 +643,22 @@ func (d *discovery) report(acc *findings, flowErrs [][]diag.ValidationError) {
 		}
 		slices.Sort(imports)
 		imports = slices.Compact(imports)
+		elsewhere := d.declaredElsewhere(imports)
 		f := d.res.Flows[idx[0]]
 		if len(imports) > 5 {
 			imports = append(imports[:5], fmt.Sprintf("%d more", len(imports)-5))
 		}
-		d.res.Validation.Add(diag.New(diag.NoRequirements, diag.Pos{File: f.Path, Line: f.Line, Column: f.Column},
-			fmt.Sprintf("no requirements.txt or pyproject.toml in %s or any folder above it declares what %s import%s: %s",
-				relOrDot(folder), d.flowList(idx, ""), map[bool]string{true: "s", false: ""}[len(idx) == 1], strings.Join(imports, ", "))))
+		msg := fmt.Sprintf("no requirements.txt or pyproject.toml in %s or any folder above it declares what %s import%s: %s",
+			relOrDot(folder), d.flowList(idx, ""), map[bool]string{true: "s", false: ""}[len(idx) == 1], strings.Join(imports, ", "))
+		if len(elsewhere) > 0 {
+			verb := "declares"
+			if len(elsewhere) > 1 {
+				verb = "declare"
+			}
+			msg += fmt.Sprintf("; %s %s some of them but %s neither beside nor above the flows, so it is not installed with them: move it, or include it (-r) from a requirements.txt beside or above them",
+				joinFiles(elsewhere), verb, map[bool]string{true: "are", false: "is"}[len(elsewhere) > 1])
+		}
+		d.res.Validation.Add(diag.New(diag.NoRequirements, diag.Pos{File: f.Path, Line: f.Line, Column: f.Column}, msg))
 	}
 }
 
@@ -668,6 +679,41 @@ func (d *discovery) pathList(rel string) string {
 		return out[0]
 	}
 	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
+}
+
+// declaredElsewhere returns the repository's requirements.txt files (at
+// most 3) that declare one of the imports: files that would cover flows
+// without requirements, were they beside or above them.
+func (d *discovery) declaredElsewhere(imports []string) []string {
+	var out []string
+	for _, rel := range d.reqsSeen {
+		// read here, not through reqFile: a file no flow installs gets no
+		// findings of its own
+		data, err := os.ReadFile(filepath.Join(d.root, filepath.FromSlash(rel)))
+		if err != nil {
+			continue
+		}
+		rf := parseRequirements(rel, decodeRequirements(data))
+		provided := map[string]bool{}
+		for _, r := range rf.reqs {
+			provided[r.name] = true
+			for _, e := range r.extras {
+				for _, x := range extraDists(r.name, e) {
+					provided[normalizeDist(x)] = true
+				}
+			}
+		}
+		withRequirements(provided)
+		if slices.ContainsFunc(imports, func(imp string) bool {
+			return slices.ContainsFunc(candidateDists(imp), func(c string) bool { return provided[c] })
+		}) {
+			out = append(out, rel)
+			if len(out) == 3 {
+				break
+			}
+		}
+	}
+	return out
 }
 
 // flowList names flows for a message: flow "a", or flows "a", "b" and 3 more.
@@ -817,6 +863,26 @@ func (d *discovery) duplicates(flowErrs [][]diag.ValidationError) {
 		}
 		report(at, msg, all, "the flow is copied with the same name and code in "+joinFiles(places))
 	}
+}
+
+// decodeRequirements decodes a requirements file as pip does: UTF-16 when
+// it starts with a UTF-16 byte order mark (Windows editors and PowerShell's
+// redirection write such files), else as is, without a UTF-8 one.
+func decodeRequirements(b []byte) []byte {
+	var order binary.ByteOrder
+	switch {
+	case len(b) >= 2 && b[0] == 0xff && b[1] == 0xfe:
+		order = binary.LittleEndian
+	case len(b) >= 2 && b[0] == 0xfe && b[1] == 0xff:
+		order = binary.BigEndian
+	default:
+		return trimBOM(b)
+	}
+	u := make([]uint16, 0, len(b)/2)
+	for i := 2; i+1 < len(b); i += 2 {
+		u = append(u, order.Uint16(b[i:]))
+	}
+	return []byte(string(utf16.Decode(u)))
 }
 
 func trimBOM(b []byte) []byte {

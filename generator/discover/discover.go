@@ -145,6 +145,8 @@ type discovery struct {
 	// would be that module were their folder on the path (name.py,
 	// name/__init__.py), sorted.
 	modules map[string][]string
+	// reqsSeen are the repository's requirements.txt files, in walk order.
+	reqsSeen []string
 }
 
 type job struct{ rel, abs string }
@@ -188,7 +190,12 @@ func (d *discovery) scan(scope string, workers int, res *Result) {
 		}()
 	}
 	d.modules = map[string][]string{}
-	w := &walker{root: d.root, scope: scope, noteSkipped: true, emit: func(rel, abs string) {
+	want := func(name string) bool { return strings.HasSuffix(name, ".py") || name == "requirements.txt" }
+	w := &walker{root: d.root, scope: scope, noteSkipped: true, want: want, emit: func(rel, abs string) {
+		if path.Base(rel) == "requirements.txt" {
+			d.reqsSeen = append(d.reqsSeen, rel)
+			return
+		}
 		res.Stats.FilesSeen++
 		d.noteModule(rel)
 		jobs <- job{rel, abs}
