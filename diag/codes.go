@@ -17,6 +17,7 @@ const (
 	NestedFlow                 = "NESTED_FLOW"
 	InstanceMethodFlow         = "INSTANCE_METHOD_FLOW"
 	MissingDependency          = "MISSING_DEPENDENCY"
+	LocalModuleNotOnPath       = "LOCAL_MODULE_NOT_ON_PATH"
 	NoRequirements             = "NO_REQUIREMENTS"
 	ConflictingPins            = "CONFLICTING_PINS"
 	InvalidRequirement         = "INVALID_REQUIREMENT"
@@ -115,8 +116,11 @@ var codes = []CodeInfo{
 	{MissingDependency, Error,
 		"A flow imports a third-party module that neither its requirements files nor its project (pyproject.toml, its uv workspace and lock file) declare, nor Prefect's own dependencies provide; the deployment would fail with ModuleNotFoundError. Reported once per distribution and set of dependency files, at its first import.",
 		"Add the distribution to the file the message names (requirements.txt or pyproject.toml), or remove the import."},
+	{LocalModuleNotOnPath, Error,
+		"A flow imports a module that no declared distribution provides but that the repository has as a file or package in another folder, which is not on the flow's import path (the repository root, the flow's folder and its project's folders); the deployment would fail with ModuleNotFoundError unless the code puts that folder on sys.path itself. Reported once per module and set of dependency files, at its first import.",
+		"Import the module by its path from the repository root (from scripts.push import etl_chunk_utils), or move or copy it beside the flow; it is not a distribution to add to the requirements."},
 	{NoRequirements, Warning,
-		"A flow imports third-party modules, but no requirements.txt, pyproject.toml project, Pipfile or environment.yml in its folder or any folder above it declares dependencies. Reported once per folder.",
+		"A flow imports third-party modules, but no requirements.txt, pyproject.toml project, Pipfile or environment.yml in its folder or any folder above it declares dependencies. Reported once per folder; a requirements.txt elsewhere in the repository that declares some of the imports is named (it is not installed with these flows).",
 		"Add a requirements.txt next to the flows (or a pyproject.toml) listing what they import."},
 	{ConflictingPins, Error,
 		"Two requirements files that are installed into one flow's environment pin the same distribution to different versions; pip would refuse to install them.",

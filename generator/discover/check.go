@@ -2,6 +2,7 @@ package discover
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"prefectgen/diag"
 )
@@ -86,7 +88,7 @@ func (d *discovery) reqFile(rel string) *reqFile {
 		d.res.Validation.Add(unreadable(rel, err))
 		return nil
 	}
-	rf := parseRequirements(rel, data)
+	rf := parseRequirements(rel, decodeRequirements(data))
 	for _, p := range rf.problems {
 		d.res.Validation.Add(p)
 	}
@@ -393,6 +395,7 @@ func (d *discovery) scopeOf(f *FlowMetadata, projs []*pyProject) *depScope {
 			sc.provided[n] = true
 		}
 	}
+	withRequirements(sc.provided) // what the declared distributions require comes with them
 	sc.sources = append(slices.Clone(f.RequirementsFiles), sc.sources...)
 	switch {
 	case len(f.RequirementsFiles) > 0:
@@ -426,6 +429,59 @@ type missingGroup struct {
 	dist  string
 	sites []thirdParty
 	flows []int
+	// local are the repository's files that are the module, in folders
+	// not on the flows' import path: not a distribution to add.
+	local []string
+}
+
+// noteModule records the module a repository file would be, were its
+// folder on the import path.
+func (d *discovery) noteModule(rel string) {
+	dir, name := path.Split(rel)
+	name = strings.TrimSuffix(name, ".py")
+	if name == "__init__" {
+		if dir == "" {
+			return
+		}
+		name = path.Base(dir)
+	}
+	if !isIdentifier(name) {
+		return
+	}
+	d.modules[name] = append(d.modules[name], rel)
+}
+
+// projectModule reports whether a module file (name.py, name/__init__.py)
+// is a package of one of the repository's projects: at the top of a
+// folder with a pyproject.toml, setup.py or setup.cfg, or of its src/.
+// Installing that project provides it: a distribution, not a stray module.
+func (d *discovery) projectModule(rel string) bool {
+	dir := parentDir(rel)
+	if path.Base(rel) == "__init__.py" {
+		dir = parentDir(dir)
+	}
+	roots := []string{dir}
+	if path.Base(dir) == "src" {
+		roots = append(roots, parentDir(dir))
+	}
+	for _, root := range roots {
+		for _, f := range []string{"pyproject.toml", "setup.py", "setup.cfg"} {
+			if d.isFile(path.Join(root, f)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isIdentifier reports whether s is an ASCII Python identifier.
+func isIdentifier(s string) bool {
+	for i, c := range s {
+		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // checkFlow checks the flow i's dependencies and returns its errors;
@@ -466,10 +522,15 @@ func (d *discovery) checkFlow(i int, projs []*pyProject, acc *findings) []diag.V
 		if sc.localImports[strings.Split(t.name, ".")[0]] || slices.ContainsFunc(candidateDists(t.name), func(c string) bool { return sc.provided[c] }) {
 			continue
 		}
+		top, _, _ := strings.Cut(t.name, ".")
+		local := slices.DeleteFunc(slices.Clone(d.modules[top]), d.projectModule)
 		k := missingKey{sc.key, suggestedDist(t.name)}
+		if len(local) > 0 {
+			k.dist = "./" + top // the repository's own module: not a distribution
+		}
 		g := acc.missing[k]
 		if g == nil {
-			g = &missingGroup{scope: sc, dist: k.dist}
+			g = &missingGroup{scope: sc, dist: k.dist, local: slices.Sorted(slices.Values(local))}
 			acc.missing[k] = g
 		}
 		if !slices.Contains(g.sites, t) {
@@ -541,8 +602,21 @@ func (d *discovery) report(acc *findings, flowErrs [][]diag.ValidationError) {
 		if len(g.scope.sources) > 1 {
 			verb = "install"
 		}
+		code := diag.MissingDependency
 		msg := fmt.Sprintf("import %s is not provided by %s, which %s; add %s to %s",
 			first.name, joinFiles(g.scope.sources), d.flowList(g.flows, verb), g.dist, g.scope.target)
+		flowMsg := fmt.Sprintf("imports %s, which %s does not declare", first.name, joinFiles(g.scope.sources))
+		if len(g.local) > 0 {
+			code = diag.LocalModuleNotOnPath
+			top, _, _ := strings.Cut(first.name, ".")
+			where := g.local[0]
+			if len(g.local) > 1 {
+				where += fmt.Sprintf(" (and %d more)", len(g.local)-1)
+			}
+			msg = fmt.Sprintf("import %s names the repository's own module %s, which is not on the import path of %s (%s); import it by its path from the repository root, or move it beside the flow: it is not a distribution to add to %s",
+				top, where, d.flowList(g.flows, ""), d.pathList(d.res.Flows[g.flows[0]].Path), g.scope.target)
+			flowMsg = fmt.Sprintf("imports %s, the repository's own module %s, which is not on its import path", top, g.local[0])
+		}
 		if more := g.sites[1:]; len(more) > 0 {
 			var at []string
 			for _, s := range more[:min(len(more), 3)] {
@@ -553,11 +627,11 @@ func (d *discovery) report(acc *findings, flowErrs [][]diag.ValidationError) {
 			}
 			msg += " (also imported at " + strings.Join(at, ", ") + ")"
 		}
-		p := diag.New(diag.MissingDependency, diag.Pos{File: first.file, Line: first.line, Column: first.col}, msg)
+		p := diag.New(code, diag.Pos{File: first.file, Line: first.line, Column: first.col}, msg)
 		d.res.Validation.Add(p)
 		for _, i := range g.flows {
 			e := p
-			e.Message = fmt.Sprintf("imports %s, which %s does not declare", first.name, joinFiles(g.scope.sources))
+			e.Message = flowMsg
 			flowErrs[i] = append(flowErrs[i], e)
 		}
 	}
@@ -569,14 +643,77 @@ func (d *discovery) report(acc *findings, flowErrs [][]diag.ValidationError) {
 		}
 		slices.Sort(imports)
 		imports = slices.Compact(imports)
+		elsewhere := d.declaredElsewhere(imports)
 		f := d.res.Flows[idx[0]]
 		if len(imports) > 5 {
 			imports = append(imports[:5], fmt.Sprintf("%d more", len(imports)-5))
 		}
-		d.res.Validation.Add(diag.New(diag.NoRequirements, diag.Pos{File: f.Path, Line: f.Line, Column: f.Column},
-			fmt.Sprintf("no requirements.txt or pyproject.toml in %s or any folder above it declares what %s import%s: %s",
-				relOrDot(folder), d.flowList(idx, ""), map[bool]string{true: "s", false: ""}[len(idx) == 1], strings.Join(imports, ", "))))
+		msg := fmt.Sprintf("no requirements.txt or pyproject.toml in %s or any folder above it declares what %s import%s: %s",
+			relOrDot(folder), d.flowList(idx, ""), map[bool]string{true: "s", false: ""}[len(idx) == 1], strings.Join(imports, ", "))
+		if len(elsewhere) > 0 {
+			verb := "declares"
+			if len(elsewhere) > 1 {
+				verb = "declare"
+			}
+			msg += fmt.Sprintf("; %s %s some of them but %s neither beside nor above the flows, so it is not installed with them: move it, or include it (-r) from a requirements.txt beside or above them",
+				joinFiles(elsewhere), verb, map[bool]string{true: "are", false: "is"}[len(elsewhere) > 1])
+		}
+		d.res.Validation.Add(diag.New(diag.NoRequirements, diag.Pos{File: f.Path, Line: f.Line, Column: f.Column}, msg))
 	}
+}
+
+// pathList names the folders Python finds the repository's modules in when
+// it runs the flow file rel: the repository root, the file's folder, its
+// project's folders.
+func (d *discovery) pathList(rel string) string {
+	var out []string
+	for _, dir := range d.searchDirs(rel) {
+		if dir == "" {
+			out = append(out, "the repository root")
+		} else {
+			out = append(out, dir+"/")
+		}
+	}
+	out = slices.Compact(out)
+	if len(out) == 1 {
+		return out[0]
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
+}
+
+// declaredElsewhere returns the repository's requirements.txt files (at
+// most 3) that declare one of the imports: files that would cover flows
+// without requirements, were they beside or above them.
+func (d *discovery) declaredElsewhere(imports []string) []string {
+	var out []string
+	for _, rel := range d.reqsSeen {
+		// read here, not through reqFile: a file no flow installs gets no
+		// findings of its own
+		data, err := os.ReadFile(filepath.Join(d.root, filepath.FromSlash(rel)))
+		if err != nil {
+			continue
+		}
+		rf := parseRequirements(rel, decodeRequirements(data))
+		provided := map[string]bool{}
+		for _, r := range rf.reqs {
+			provided[r.name] = true
+			for _, e := range r.extras {
+				for _, x := range extraDists(r.name, e) {
+					provided[normalizeDist(x)] = true
+				}
+			}
+		}
+		withRequirements(provided)
+		if slices.ContainsFunc(imports, func(imp string) bool {
+			return slices.ContainsFunc(candidateDists(imp), func(c string) bool { return provided[c] })
+		}) {
+			out = append(out, rel)
+			if len(out) == 3 {
+				break
+			}
+		}
+	}
+	return out
 }
 
 // flowList names flows for a message: flow "a", or flows "a", "b" and 3 more.
@@ -726,6 +863,26 @@ func (d *discovery) duplicates(flowErrs [][]diag.ValidationError) {
 		}
 		report(at, msg, all, "the flow is copied with the same name and code in "+joinFiles(places))
 	}
+}
+
+// decodeRequirements decodes a requirements file as pip does: UTF-16 when
+// it starts with a UTF-16 byte order mark (Windows editors and PowerShell's
+// redirection write such files), else as is, without a UTF-8 one.
+func decodeRequirements(b []byte) []byte {
+	var order binary.ByteOrder
+	switch {
+	case len(b) >= 2 && b[0] == 0xff && b[1] == 0xfe:
+		order = binary.LittleEndian
+	case len(b) >= 2 && b[0] == 0xfe && b[1] == 0xff:
+		order = binary.BigEndian
+	default:
+		return trimBOM(b)
+	}
+	u := make([]uint16, 0, len(b)/2)
+	for i := 2; i+1 < len(b); i += 2 {
+		u = append(u, order.Uint16(b[i:]))
+	}
+	return []byte(string(utf16.Decode(u)))
 }
 
 func trimBOM(b []byte) []byte {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	_ "embed"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -23,6 +24,9 @@ var importMapTxt []byte
 //go:embed depdata/extras.txt
 var extrasTxt []byte
 
+//go:embed depdata/requires.txt
+var requiresTxt []byte
+
 // depData is the parsed dependency data.
 type depData struct {
 	// prefect holds the distributions the pinned prefect installs,
@@ -37,6 +41,9 @@ type depData struct {
 	// extras maps a distribution and one of its extras to the
 	// distributions the extra adds, normalized.
 	extras map[[2]string][]string
+	// requires maps a distribution to those it requires unconditionally,
+	// normalized, each with the extras the requirement names (dask[distributed]).
+	requires map[string][]string
 }
 
 var (
@@ -47,7 +54,7 @@ var (
 // dependencyData parses the embedded data once.
 func dependencyData() *depData {
 	depOnce.Do(func() {
-		deps = depData{prefect: map[string]bool{}, imports: map[string][]string{}, extras: map[[2]string][]string{}, namespaces: map[string]bool{}}
+		deps = depData{prefect: map[string]bool{}, imports: map[string][]string{}, extras: map[[2]string][]string{}, namespaces: map[string]bool{}, requires: map[string][]string{}}
 		dataLines(prefectClosureTxt, func(f []string) { deps.prefect[normalizeDist(f[0])] = true })
 		dataLines(importMapTxt, func(f []string) {
 			if len(f) >= 2 {
@@ -65,6 +72,11 @@ func dependencyData() *depData {
 			if len(f) == 3 {
 				k := [2]string{f[0], f[1]}
 				deps.extras[k] = append(deps.extras[k], f[2])
+			}
+		})
+		dataLines(requiresTxt, func(f []string) {
+			if len(f) >= 2 {
+				deps.requires[f[0]] = f[1:]
 			}
 		})
 	})
@@ -110,6 +122,35 @@ func knownDists(imp string) []string {
 // extraDists returns the distributions that dist[extra] adds.
 func extraDists(dist, extra string) []string {
 	return dependencyData().extras[[2]string{dist, extra}]
+}
+
+// withRequirements adds to provided (normalized distributions) what they
+// require, transitively, as far as the data knows it: pandas brings numpy.
+// The extras a requirement names bring what they add (dask[distributed]).
+func withRequirements(provided map[string]bool) {
+	data := dependencyData()
+	queue := slices.Sorted(maps.Keys(provided))
+	add := func(n string) {
+		if !provided[n] {
+			provided[n] = true
+			queue = append(queue, n)
+		}
+	}
+	for len(queue) > 0 {
+		d := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		for _, r := range data.requires[d] {
+			name, extras, _ := strings.Cut(r, "[")
+			add(name)
+			if extras != "" {
+				for _, e := range strings.Split(strings.TrimSuffix(extras, "]"), ",") {
+					for _, x := range data.extras[[2]string{name, e}] {
+						add(normalizeDist(x))
+					}
+				}
+			}
+		}
+	}
 }
 
 // candidateDists returns the normalized distributions that may provide the

@@ -141,6 +141,12 @@ type discovery struct {
 	locks    map[string][]string   // lock files' packages by rel path
 	scopes   map[string]*depScope  // dependency scopes by key
 	search   map[string][]string   // searchDirs by folder
+	// modules maps a top-level module name to the repository's files that
+	// would be that module were their folder on the path (name.py,
+	// name/__init__.py), sorted.
+	modules map[string][]string
+	// reqsSeen are the repository's requirements.txt files, in walk order.
+	reqsSeen []string
 }
 
 type job struct{ rel, abs string }
@@ -183,8 +189,15 @@ func (d *discovery) scan(scope string, workers int, res *Result) {
 			}
 		}()
 	}
-	w := &walker{root: d.root, scope: scope, noteSkipped: true, emit: func(rel, abs string) {
+	d.modules = map[string][]string{}
+	want := func(name string) bool { return strings.HasSuffix(name, ".py") || name == "requirements.txt" }
+	w := &walker{root: d.root, scope: scope, noteSkipped: true, want: want, emit: func(rel, abs string) {
+		if path.Base(rel) == "requirements.txt" {
+			d.reqsSeen = append(d.reqsSeen, rel)
+			return
+		}
 		res.Stats.FilesSeen++
+		d.noteModule(rel)
 		jobs <- job{rel, abs}
 	}}
 	w.walk()

@@ -245,6 +245,9 @@ func parseProject(rel string, data []byte) (*pyProject, []diag.ValidationError) 
 			p.members, p.exclude = ws.Members, ws.Exclude
 		}
 		for _, name := range slices.Sorted(maps.Keys(f.Tool.UV.Sources)) {
+			if !slices.ContainsFunc(p.declared, func(dn depName) bool { return dn.name == normalizeDist(name) }) {
+				continue // uv reads a source only for a dependency the project declares
+			}
 			if src, ok := f.Tool.UV.Sources[name].(map[string]any); ok {
 				if ws, _ := src["workspace"].(bool); ws {
 					p.workspaceDeps = append(p.workspaceDeps, normalizeDist(name))

@@ -45,7 +45,8 @@ dependencies = ["pandas"]
 aws = ["prefect-aws", {include-group = "dev"}]
 dev = ["pytest"]
 -- flows/a.py --
-` + flowImports, []string{"flows/a.py:2:1: MISSING_DEPENDENCY"}, &Project{File: "pyproject.toml", Name: "x", Tool: "pep621"}},
+import paramiko
+` + flowImports, []string{"flows/a.py:1:1: MISSING_DEPENDENCY"}, &Project{File: "pyproject.toml", Name: "x", Tool: "pep621"}}, // boto3 comes with prefect-aws
 		{"Poetry with groups and a lock", `-- NOREQ --
 -- svc/pyproject.toml --
 [tool.poetry]
@@ -85,6 +86,27 @@ name = "old"
 -- pipelines/old/flow.py --
 ` + strings.ReplaceAll(flowImports, "def main", "def old"), []string{"pipelines/old/flow.py:1:1: MISSING_DEPENDENCY", "pipelines/old/flow.py:2:1: MISSING_DEPENDENCY", "pipelines/old/flow.py:3:1: MISSING_DEPENDENCY"},
 			&Project{File: "pipelines/one/pyproject.toml", Name: "one", Tool: "uv", Lock: "uv.lock", Workspace: "pyproject.toml"}},
+		{"a uv workspace source the root does not depend on installs nothing", `-- NOREQ --
+-- pyproject.toml --
+[project]
+name = "root"
+dependencies = ["prefect-aws"]
+[tool.uv.workspace]
+members = ["packages/*"]
+[tool.uv.sources]
+lib = { workspace = true }
+tools = { path = "tools" }
+-- packages/lib/pyproject.toml --
+[project]
+name = "lib"
+dependencies = ["pandas"]
+-- tools/pyproject.toml --
+[project]
+name = "tools"
+dependencies = ["boto3"]
+-- examples/flow.py --
+` + flowImports, []string{"examples/flow.py:1:1: MISSING_DEPENDENCY"},
+			&Project{File: "pyproject.toml", Name: "root", Tool: "uv"}},
 		{"a tool-only pyproject.toml is no project", `-- NOREQ --
 -- flows/pyproject.toml --
 [tool.ruff]

@@ -14,6 +14,13 @@ prefect-closure.txt
 extras.txt
     distribution, extra, and the distributions the extra adds (from Requires-Dist with
     extra == "..."), for every distribution read here: prefect[aws] brings prefect-aws.
+requires.txt
+    distribution, and the distributions it requires unconditionally (Requires-Dist whose
+    environment marker holds for the virtualenv's interpreter, Python 3.11 on Linux, with no
+    extra selected; a requirement's own extras kept, as in dask[distributed]), for every
+    distribution read here: pandas requires numpy. prefectgen counts what a declared
+    distribution requires, followed through this file, as installed with it. The chain stops
+    at a distribution not read here (neither in the virtualenv nor in distributions.txt).
 import-map.txt
     import name, and the distributions that install it, from the RECORD of each
     distribution of the virtualenv and of each one listed in distributions.txt (downloaded
@@ -101,6 +108,26 @@ def extras_of(name: str, requires: list[str]) -> list[tuple[str, str, str]]:
         for extra in re.findall(r'extra\s*==\s*["\']([^"\']+)["\']', str(req.marker)):
             out.add((name, norm(extra), norm(req.name)))
     return sorted(out)
+
+
+def requires_line(name: str, requires: list[str]) -> str | None:
+    """A requires.txt line: the distribution, then what it requires unconditionally for the
+    virtualenv's interpreter (no extra selected), with the requirement's extras."""
+    env = default_environment()
+    env["extra"] = ""
+    out = set()
+    for r in requires:
+        req = Requirement(r)
+        if req.marker is not None and not req.marker.evaluate(env):
+            continue
+        n = norm(req.name)
+        if req.extras:
+            n += "[" + ",".join(sorted(norm(e) for e in req.extras)) + "]"
+        out.add(n)
+    out.discard(norm(name))
+    if not out:
+        return None
+    return f"{norm(name)}\t{' '.join(sorted(out))}"
 
 
 def keys_from_files(files: list[str], path_dirs: list[str] = ()) -> set[str]:
@@ -237,6 +264,7 @@ def main() -> int:
 
     keys: dict[str, set[str]] = collections.defaultdict(set)
     extras: set[tuple[str, str, str]] = set()
+    requires: dict[str, str] = {}
     for n, d in sorted(dists.items()):
         if n in ("pip", "setuptools", "wheel"):
             continue  # the virtualenv's own tools; setuptools comes from distributions.txt
@@ -245,6 +273,8 @@ def main() -> int:
         for k in keys_from_files(files, pth_dirs(pths)):
             keys[k].add(d.metadata["Name"])
         extras.update(extras_of(n, d.requires or []))
+        if line := requires_line(n, d.requires or []):
+            requires[n] = line
 
     with open(os.path.join(HERE, "distributions.txt")) as f:
         wanted = [l.strip() for l in f if l.strip() and not l.startswith("#")]
@@ -257,14 +287,16 @@ def main() -> int:
             failed.append(dist)
             print(f"generate.py: {dist}: no wheel or source archive", file=sys.stderr)
             continue
-        files, requires, name, dirs = read_archive(path)
+        files, reqs, name, dirs = read_archive(path)
         n = norm(name or dist)
         got = keys_from_files(files, dirs)
         if not got:  # a metapackage (python-levenshtein): it installs what it requires
-            metas.append((name or dist, [norm(Requirement(r).name) for r in requires if Requirement(r).marker is None]))
+            metas.append((name or dist, [norm(Requirement(r).name) for r in reqs if Requirement(r).marker is None]))
         for k in got:
             keys[k].add(name or dist)
-        extras.update(extras_of(n, requires))
+        extras.update(extras_of(n, reqs))
+        if n not in requires and (line := requires_line(n, reqs)):
+            requires[n] = line
         print(f"generate.py: {dist}: {', '.join(sorted(got))}", file=sys.stderr)
 
     for name, reqs in metas:
@@ -285,6 +317,9 @@ def main() -> int:
     write("import-map.txt", header, lines)
     write("extras.txt", [gen, "Distribution, extra, and a distribution the extra adds (Requires-Dist with extra == ...)."],
           [f"{a}\t{b}\t{c}" for a, b, c in sorted(extras)])
+    write("requires.txt", [gen, f"Distribution, then the distributions it requires unconditionally on {where}",
+                           "(Requires-Dist whose marker holds with no extra selected; name[extras] keeps the requirement's extras)."],
+          [requires[n] for n in sorted(requires)])
     return 0
 
 
