@@ -3,8 +3,10 @@ package generator
 import (
 	"flag"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -36,9 +38,9 @@ func TestGolden(t *testing.T) {
 		t.Fatal("no golden cases found")
 	}
 	for _, dir := range dirs {
-		in := filepath.Join(dir, "in")
+		in, example := filepath.Join(dir, "in"), false
 		if src, err := os.ReadFile(filepath.Join(dir, "source")); err == nil {
-			in = filepath.Join(dir, strings.TrimSpace(string(src)))
+			in, example = filepath.Join(dir, strings.TrimSpace(string(src))), true
 		}
 		if _, err := os.Stat(in); err != nil {
 			continue
@@ -47,6 +49,13 @@ func TestGolden(t *testing.T) {
 			files, stderr := runCase(t, in)
 			compareGolden(t, filepath.Join(dir, "stderr.txt"), stderr)
 			compareTree(t, filepath.Join(dir, "out"), files)
+			// A bundled example is committed as a user commits a
+			// repository: with its generated files up to date.
+			if example {
+				for _, name := range slices.Sorted(maps.Keys(files)) {
+					compareGolden(t, filepath.Join(in, name), string(files[name]))
+				}
+			}
 		})
 	}
 }
