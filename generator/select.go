@@ -24,8 +24,11 @@ type SkippedFlow struct {
 // selectFlows splits the deployable flows into those that get deployments
 // and those that do not. The rule, most specific first: flows.NAME.deploy;
 // then deploy.exclude; then deploy.include, when it is set, deploys only
-// the flows it matches, subflows included; else a flow that another flow
-// calls is a subflow and is not deployed, unless deploy.subflows.
+// the flows it matches, subflows included; else a flow that a deployed
+// flow calls is a subflow and is not deployed, unless deploy.subflows.
+// Only callers that run count: a flow called only from an excluded
+// flow, or from flows that call one another in a cycle no running flow
+// enters, is deployed.
 func selectFlows(c *schema.Config, flows []discover.FlowMetadata) (deployed []discover.FlowMetadata, skipped []SkippedFlow, probs []diag.ValidationError) {
 	sel := c.Deploy
 	matched := map[string]bool{}
@@ -39,31 +42,41 @@ func selectFlows(c *schema.Config, flows []discover.FlowMetadata) (deployed []di
 		}
 		return hit
 	}
+	// The decision of each flow: "" deployed, a reason when it is not,
+	// and subflow for the flows the callers decide.
+	const subflow = "\x00subflow"
+	reasons := make([]string, len(flows))
 	for i := range flows {
 		f := &flows[i]
 		fc := flowConfigOf(c, f)
 		excluded := matches("exclude", sel.Exclude, f)
 		included := matches("include", sel.Include, f)
-		reason := ""
 		switch {
 		case fc != nil && fc.Deploy != nil:
 			if !*fc.Deploy {
-				reason = fmt.Sprintf("flows.%s.deploy is false", fc.Key)
+				reasons[i] = fmt.Sprintf("flows.%s.deploy is false", fc.Key)
 			}
 		case excluded:
-			reason = "deploy.exclude names it"
-		case len(sel.Include) > 0:
+			reasons[i] = "deploy.exclude names it"
+		case sel.Include != nil:
 			if !included {
-				reason = "deploy.include does not name it"
+				reasons[i] = "deploy.include does not name it"
 			}
 		case len(f.CalledBy) > 0 && !sel.Subflows:
-			reason = "a subflow of " + strings.Join(f.CalledBy, ", ")
+			reasons[i] = subflow
 		}
-		if reason == "" {
-			deployed = append(deployed, *f)
+	}
+	resolveSubflows(flows, reasons, subflow)
+	for i := range flows {
+		if reasons[i] == "" {
+			deployed = append(deployed, flows[i])
 			continue
 		}
-		skipped = append(skipped, SkippedFlow{FlowMetadata: *f, Reason: reason})
+		skipped = append(skipped, SkippedFlow{FlowMetadata: flows[i], Reason: reasons[i]})
+	}
+	if sel.Include != nil && len(sel.Include) == 0 {
+		probs = append(probs, c.Problem(diag.ConfigInvalidValue, []string{"deploy", "include"},
+			"deploy.include is empty, which would deploy no flow; remove it to deploy every flow, or name the flows to deploy"))
 	}
 	for _, l := range []struct {
 		name string
@@ -71,6 +84,11 @@ func selectFlows(c *schema.Config, flows []discover.FlowMetadata) (deployed []di
 	}{{"include", sel.Include}, {"exclude", sel.Exclude}} {
 		for i, p := range l.pats {
 			if matched[l.name+strconv.Itoa(i)] {
+				continue
+			}
+			if err := patternError(p); err != nil {
+				probs = append(probs, c.Problem(diag.ConfigInvalidValue, []string{"deploy", l.name, strconv.Itoa(i)},
+					fmt.Sprintf("deploy.%s: pattern %q: %v", l.name, p, err)))
 				continue
 			}
 			msg := fmt.Sprintf("deploy.%s: %q matches no discovered flow", l.name, p)
@@ -93,6 +111,9 @@ func selectFlows(c *schema.Config, flows []discover.FlowMetadata) (deployed []di
 // name or folder name (globs allowed), or, for an entry with a "/" or
 // ending in ".py", the path of its file or of a folder above it.
 func flowMatches(pattern string, f *discover.FlowMetadata) bool {
+	if patternError(pattern) != nil {
+		return false
+	}
 	if strings.Contains(pattern, "/") || strings.HasSuffix(pattern, ".py") {
 		pm, err := patternmatcher.New([]string{strings.TrimSuffix(pattern, "/")})
 		if err != nil {
@@ -128,4 +149,61 @@ func skippedNames(skipped []SkippedFlow) []string {
 		out = append(out, skipped[i].Name, FolderName(&skipped[i].FlowMetadata))
 	}
 	return slices.Compact(out)
+}
+
+// resolveSubflows decides the flows marked subflow: one that a flow that
+// runs calls (a deployed flow, or a subflow, which runs inside its
+// parent) is not deployed: "a subflow of ..."; one whose callers all never
+// run (excluded, or deploy: false) is deployed. Flows left undecided call
+// one another in cycles that no running flow enters: they are deployed.
+func resolveSubflows(flows []discover.FlowMetadata, reasons []string, subflow string) {
+	byName := map[string][]int{}
+	for i := range flows {
+		byName[flows[i].Name] = append(byName[flows[i].Name], i)
+	}
+	runs := func(j int) bool { return reasons[j] == "" || strings.HasPrefix(reasons[j], "a subflow of ") }
+	for changed := true; changed; {
+		changed = false
+		for i := range flows {
+			if reasons[i] != subflow {
+				continue
+			}
+			var by []string
+			undecided := false
+			for _, caller := range flows[i].CalledBy {
+				for _, j := range byName[caller] {
+					switch {
+					case reasons[j] == subflow:
+						undecided = true
+					case runs(j) && !slices.Contains(by, caller):
+						by = append(by, caller)
+					}
+				}
+			}
+			switch {
+			case len(by) > 0:
+				reasons[i] = "a subflow of " + strings.Join(by, ", ")
+			case !undecided:
+				reasons[i] = ""
+			default:
+				continue
+			}
+			changed = true
+		}
+	}
+	for i := range reasons {
+		if reasons[i] == subflow {
+			reasons[i] = ""
+		}
+	}
+}
+
+// patternError reports a deploy: entry that is not a valid pattern.
+func patternError(pattern string) error {
+	if strings.Contains(pattern, "/") || strings.HasSuffix(pattern, ".py") {
+		_, err := patternmatcher.New([]string{strings.TrimSuffix(pattern, "/")})
+		return err
+	}
+	_, err := path.Match(pattern, "")
+	return err
 }
