@@ -268,14 +268,21 @@ var codes = []CodeInfo{
 		"Fix the template at the reported line; `prefectgen help generate` lists the templates and their hooks."},
 }
 
-// fixed are the codes a configuration cannot change: what makes the
-// configuration unreadable, or the generated files wrong.
-var fixed = []string{ConfigSyntax, ConfigNotUTF8, ConfigUnknownKey, ConfigInvalidValue, ConfigInvalidName,
-	DuplicateFlowName, InvalidFlowName, ConfigSharedDeployment, PrefectYAMLNameClash, TemplateError}
+// lowerable are the errors a configuration may lower or turn off: what
+// the flows' environment provides, which prefectgen can only estimate, and
+// a value that merely looks like a secret. Every other error means the
+// configuration cannot be read or the generated files would be wrong.
+var lowerable = []string{MissingDependency, LocalModuleNotOnPath, ConflictingPins, ConfigSecretValue}
 
 // Adjustable reports whether the configuration's problems: may change the
-// severity of code.
-func Adjustable(code string) bool { return !slices.Contains(fixed, code) }
+// severity of code: any warning or note, and the lowerable errors.
+func Adjustable(code string) bool {
+	c, ok := Lookup(code)
+	return ok && (c.Severity != Error || slices.Contains(lowerable, code))
+}
+
+// Lowerable returns the errors a configuration may lower or turn off.
+func Lowerable() []string { return slices.Clone(lowerable) }
 
 // Codes returns every problem code, in documentation order.
 func Codes() []CodeInfo { return slices.Clone(codes) }

@@ -63,6 +63,7 @@ func TestCrossChecks(t *testing.T) {
 		{"a warning made an error by problems:", env + "flows:\n  etl:\n    parameters: {limit: 5}\nproblems:\n  CONFIG_RUNTIME_PARAMETER: error\n",
 			[]string{"flows/etl/workflow.py:5:1: CONFIG_RUNTIME_PARAMETER"}},
 		{"a warning turned off in its folder", env + "flows:\n  etl:\n    parameters: {limit: 5}\nproblems:\n  CONFIG_RUNTIME_PARAMETER: {severity: \"off\", paths: [flows/etl_folder]}\n", nil},
+		{"a warning turned off in its folder, written from the root", env + "flows:\n  etl:\n    parameters: {limit: 5}\nproblems:\n  CONFIG_RUNTIME_PARAMETER: {severity: \"off\", paths: [/flows/etl_folder/]}\n", nil},
 		{"a warning kept outside the rule's paths", env + "flows:\n  etl:\n    parameters: {limit: 5}\nproblems:\n  CONFIG_RUNTIME_PARAMETER: {severity: \"off\", paths: [flows/report]}\n",
 			[]string{"flows/etl/workflow.py:5:1: CONFIG_RUNTIME_PARAMETER"}},
 		{"parameter types", env + "flows:\n  etl:\n    parameters:\n      source: 5\n      limit: \"ten\"\n      cleanup: null\n",

@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/moby/patternmatcher"
 
@@ -28,11 +29,23 @@ func (c *Config) checkProblems() []diag.ValidationError {
 			out = append(out, c.KeyProblem(diag.ConfigInvalidValue, path, msg))
 		case !diag.Adjustable(code):
 			out = append(out, c.KeyProblem(diag.ConfigInvalidValue, path,
-				fmt.Sprintf("problems: %s cannot be changed: it means the configuration cannot be read or the generated files would be wrong", code)))
+				fmt.Sprintf("problems: %s cannot be changed: it is an error that means the configuration cannot be read or the generated files would be wrong (warnings, notes, %s can be)",
+					code, strings.Join(diag.Lowerable(), ", "))))
 		}
-		for i, pat := range c.Problems[code].Paths {
-			if _, err := patternmatcher.New([]string{pat}); err != nil {
-				out = append(out, c.Problem(diag.ConfigInvalidValue, append(path, "paths", fmt.Sprint(i)), fmt.Sprintf("pattern %q: %v", pat, err)))
+		paths := c.Problems[code].Paths
+		if paths != nil && len(paths) == 0 {
+			out = append(out, c.Problem(diag.ConfigInvalidValue, append(path, "paths"),
+				"problems."+code+".paths is empty, which matches no file; remove it to change the code everywhere"))
+		}
+		for i, pat := range paths {
+			at := append(slices.Clone(path), "paths", fmt.Sprint(i))
+			clean := strings.TrimPrefix(pat, "/")
+			switch _, err := patternmatcher.New([]string{clean}); {
+			case err != nil:
+				out = append(out, c.Problem(diag.ConfigInvalidValue, at, fmt.Sprintf("pattern %q: %v", pat, err)))
+			case clean == "" || strings.HasPrefix(clean, "!") || slices.Contains(strings.Split(clean, "/"), ".."):
+				out = append(out, c.Problem(diag.ConfigInvalidValue, at,
+					fmt.Sprintf("pattern %q: write a path inside the repository, relative to its root (as flows/legacy or flows/**/job.py)", pat)))
 			}
 		}
 	}
@@ -46,8 +59,12 @@ func (c *Config) Adjust(p diag.ValidationError) (diag.ValidationError, bool) {
 	if !ok || !diag.Adjustable(p.Code) {
 		return p, true
 	}
-	if len(r.Paths) > 0 {
-		pm, err := patternmatcher.New(r.Paths)
+	if r.Paths != nil {
+		var pats []string
+		for _, p := range r.Paths {
+			pats = append(pats, strings.TrimPrefix(p, "/"))
+		}
+		pm, err := patternmatcher.New(pats)
 		if err != nil || p.FilePath == "" {
 			return p, true
 		}

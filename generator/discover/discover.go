@@ -42,7 +42,7 @@ type Result struct {
 // ignore[CODE1,CODE2]), names its code. Discover leaves out the problems
 // it silences itself; checks run on the flows afterwards call Ignored.
 func (r *Result) Ignored(p diag.ValidationError) bool {
-	if p.Line == 0 || !strings.HasSuffix(p.FilePath, ".py") {
+	if p.Line == 0 || !strings.HasSuffix(p.FilePath, ".py") || !diag.Adjustable(p.Code) {
 		return false
 	}
 	return slices.Contains(r.ignores[p.FilePath][p.Line], p.Code)

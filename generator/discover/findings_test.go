@@ -201,12 +201,17 @@ def b():  # prefectgen: ignore[INVALID_FLOW_NAME]
 
 def broken(:  # prefectgen: ignore[SYNTAX_ERROR]
     pass
-`, []string{"a a.py:a", "in/out a.py:b"}, []string{"a.py:2:1: MISSING_DEPENDENCY", "a.py:9:12: INVALID_FLOW_NAME"}}, // the comment is on the def line, the name is reported on the line above
+`, []string{"a a.py:a", "in/out a.py:b"},
+			// The comment of INVALID_FLOW_NAME is on the def line, the name
+			// is reported on the line above; errors that would make the
+			// generated files wrong (a name, a syntax error) cannot be
+			// silenced.
+			[]string{"a.py:2:1: MISSING_DEPENDENCY", "a.py:5:12: NON_LITERAL_FLOW_NAME", "a.py:9:12: INVALID_FLOW_NAME", "a.py:13:12: SYNTAX_ERROR"}},
 	})
-	root := writeTree(t, "-- a.py --\nfrom prefect import flow\n\n@flow\ndef main(x):  # prefectgen: ignore[CONFIG_MISSING_PARAMETER, NO_FLOWS]\n    pass\n")
+	root := writeTree(t, "-- a.py --\nfrom prefect import flow\n\n@flow\ndef main(x):  # prefectgen: ignore[CONFIG_RUNTIME_PARAMETER, CONFIG_MISSING_PARAMETER]\n    pass\n")
 	res := mustDiscover(t, root)
-	if !res.Ignored(diagAt("CONFIG_MISSING_PARAMETER", "a.py", 4)) || res.Ignored(diagAt("CONFIG_MISSING_PARAMETER", "a.py", 3)) ||
-		res.Ignored(diagAt("CONFIG_UNKNOWN_PARAMETER", "a.py", 4)) {
+	if !res.Ignored(diagAt("CONFIG_RUNTIME_PARAMETER", "a.py", 4)) || res.Ignored(diagAt("CONFIG_RUNTIME_PARAMETER", "a.py", 3)) ||
+		res.Ignored(diagAt("CONFIG_MISSING_PARAMETER", "a.py", 4)) || res.Ignored(diagAt("CONFIG_UNKNOWN_PARAMETER", "a.py", 4)) {
 		t.Error("Result.Ignored does not follow the comment")
 	}
 	if !res.Flows[0].IsValid {

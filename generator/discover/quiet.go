@@ -49,9 +49,10 @@ func inlineIgnores(src []byte) map[int][]string {
 }
 
 // ignored reports whether an inline ignore on the problem's line names its
-// code.
+// code, one that may be silenced (diag.Adjustable: not an error that
+// would make the generated files wrong).
 func (d *discovery) ignored(p diag.ValidationError) bool {
-	if p.Line == 0 || !strings.HasSuffix(p.FilePath, ".py") {
+	if p.Line == 0 || !strings.HasSuffix(p.FilePath, ".py") || !diag.Adjustable(p.Code) {
 		return false
 	}
 	pf, ok := d.files[p.FilePath]
