@@ -106,7 +106,12 @@ func Smoke(ctx context.Context, deps []model.DeploymentConfig, o SmokeOptions) (
 		r := RunResult{FullName: d.FullName}
 		if missing := runtimeParameters(d); len(missing) > 0 {
 			r.State = Skipped
-			r.Note = fmt.Sprintf("requires %s, which has no configured value: start a run with prefect deployment run --param", strings.Join(missing, ", "))
+			var params []string
+			for _, m := range missing {
+				params = append(params, "--param "+m+"=...")
+			}
+			r.Note = fmt.Sprintf("requires %s, which has no configured value: start a run with prefect deployment run '%s' %s",
+				strings.Join(missing, ", "), d.FullName, strings.Join(params, " "))
 			done(r)
 			results = append(results, r)
 			continue

@@ -484,8 +484,13 @@ func TestIntegration(t *testing.T) {
 		}
 		startWorker(t, venv, srv.API, "sub-pool", "process", sub)
 		out, errOut, code = cli(t, append([]string{"smoke", sub, "--timeout", "3m"}, api...)...)
-		if code != 0 || !strings.Contains(out, "1 of 1 runs completed, 1 not started (required parameters without a value)") || !strings.Contains(out, "requires day, which has no configured value") {
+		if code != 0 || !strings.Contains(out, "1 of 1 runs completed, 1 not started (required parameters without a value)") || !strings.Contains(out, "requires day, which has no configured value: start a run with prefect deployment run 'by-hand/development-python' --param day=...") {
 			t.Fatalf("smoke exit %d:\n%s%s", code, out, errOut)
+		}
+		// A smoke run that starts no run is no pass.
+		out, errOut, code = cli(t, append([]string{"smoke", sub, "--flow", "by-hand"}, api...)...)
+		if code != 1 || !strings.Contains(errOut, "smoke started no run: every deployment it selected requires parameters without a value") {
+			t.Fatalf("smoke of by-hand only: exit %d, want 1:\n%s%s", code, out, errOut)
 		}
 		if data, err := os.ReadFile(filepath.Join(sub, "extracted.txt")); err != nil || string(data) != "from-parent" {
 			t.Errorf("the subflow did not run in its parent: %q %v", data, err)

@@ -32,8 +32,8 @@ warns when no worker polls a deployment's work pool.
 It prints each run's final state, its duration and its page in the Prefect UI,
 and for a run that did not complete its error log lines. A deployment with a
 required parameter that has no value (CONFIG_RUNTIME_PARAMETER) is not started:
-it is listed as Skipped. Smoke exits 0 when every run it started Completed, 1
-otherwise.`,
+it is listed as Skipped. Smoke exits 0 when it started at least one run and
+every run it started Completed, 1 otherwise.`,
 	examples: `
 # one run of each deployment of development, after a deploy
 prefectgen smoke --env development
@@ -81,7 +81,10 @@ prefectgen smoke --env staging --type python --flow etl --timeout 2m`,
 			summary += fmt.Sprintf(", %d not started (required parameters without a value)", skipped)
 		}
 		fmt.Fprintf(e.stdout, "\n%s (%.1fs)\n", summary, time.Since(start).Seconds())
-		if completed+skipped < len(results) {
+		if completed+skipped < len(results) || completed == 0 && skipped > 0 {
+			if completed+skipped == len(results) {
+				fmt.Fprintln(e.stderr, "prefectgen: smoke started no run: every deployment it selected requires parameters without a value")
+			}
 			return exitError{exitFailure}
 		}
 		return nil
