@@ -22,8 +22,10 @@ const (
 // Python project (Dockerfile.tmpl renders it).
 type imageProject struct {
 	// Install is "uv" (from uv.lock, with uv export --frozen), "poetry"
-	// (from poetry.lock, with poetry export) or "pyproject" (the
-	// dependencies pyproject.toml declares, resolved at build time).
+	// (from poetry.lock, with poetry export), "poetry-lock" (a Poetry
+	// project without poetry.lock: poetry lock at build time, then poetry
+	// export) or "pyproject" (the dependencies pyproject.toml declares,
+	// resolved at build time by uv).
 	Install string
 	// Files are copied before the install, root first: the workspace
 	// root's pyproject.toml, the project's, and the lock file.
@@ -46,8 +48,10 @@ type imageProject struct {
 
 // projectInstall tells how an image installs the dependencies of the
 // project p: from its uv.lock or poetry.lock, else from what its
-// pyproject.toml declares; nil when p is nil or not a pyproject.toml
-// (a Pipfile or a conda environment: not installed).
+// pyproject.toml declares (locked by Poetry at build time for a Poetry
+// project: uv cannot read [tool.poetry], and a project without [project]
+// and [build-system] fails to build for it); nil when p is nil or not a
+// pyproject.toml (a Pipfile or a conda environment: not installed).
 func projectInstall(p *discover.Project) *imageProject {
 	if p == nil || path.Base(p.File) != "pyproject.toml" {
 		return nil
@@ -65,6 +69,9 @@ func projectInstall(p *discover.Project) *imageProject {
 		ip.Dir = dirOf(p.Lock)
 	default:
 		ip.Install = "pyproject"
+		if p.Tool == "poetry" {
+			ip.Install = "poetry-lock"
+		}
 		ip.Files = []string{p.File}
 		return ip
 	}

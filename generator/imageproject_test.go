@@ -41,6 +41,12 @@ func TestProjectInstall(t *testing.T) {
 			pins(imageProject{Install: "poetry", Files: []string{"pyproject.toml", "poetry.lock"}, File: "pyproject.toml"})},
 		{"no lock", &discover.Project{File: "svc/pyproject.toml", Name: "svc", Tool: "pep621"},
 			pins(imageProject{Install: "pyproject", Files: []string{"svc/pyproject.toml"}, Dir: "svc", File: "svc/pyproject.toml"})},
+		{"poetry without a lock", &discover.Project{File: "svc/pyproject.toml", Name: "svc", Tool: "poetry"},
+			pins(imageProject{Install: "poetry-lock", Files: []string{"svc/pyproject.toml"}, Dir: "svc", File: "svc/pyproject.toml"})},
+		{"poetry without a lock at the root", &discover.Project{File: "pyproject.toml", Name: "x", Tool: "poetry", LocalProjects: []string{"libs/common"}},
+			pins(imageProject{Install: "poetry-lock", Files: []string{"pyproject.toml"}, File: "pyproject.toml", Local: []string{"libs/common"}})},
+		{"uv workspace member with tool.poetry, no lock", &discover.Project{File: "a/pyproject.toml", Name: "a", Tool: "uv", Workspace: "pyproject.toml"},
+			pins(imageProject{Install: "pyproject", Files: []string{"a/pyproject.toml"}, Dir: "a", File: "a/pyproject.toml"})},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if diff := cmp.Diff(c.want, projectInstall(c.p), cmp.AllowUnexported(imageProject{})); diff != "" {
