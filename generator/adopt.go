@@ -168,6 +168,50 @@ func Adopt(data []byte, flows []discover.FlowMetadata) (*Adoption, error) {
 				continue
 			}
 		}
+		// A deployment prefectgen cannot take over as it is deployed stays
+		// in prefect.yaml, and its flow gets deploy: false.
+		hold := func(at *yamlv3.Node, format string, args ...any) {
+			report(at, format+"; it stays in %s, and its flow gets deploy: false", append(args, PrefectFile)...)
+			if _, ok := a.HandWritten[f.Entrypoint]; !ok {
+				a.HandWritten[f.Entrypoint] = item.Line
+			}
+		}
+		if strings.ContainsAny(name, "\r\n") {
+			hold(keys["name"], "deployment %q is not adopted: its name has a line break, which prefectgen's files cannot hold", name)
+			continue
+		}
+		schedNodes := []*yamlv3.Node{}
+		if n := keys["schedules"]; n != nil && resolve(n).Kind == yamlv3.SequenceNode {
+			schedNodes = resolve(n).Content
+		}
+		if n := keys["schedule"]; n != nil && resolve(n).Kind == yamlv3.MappingNode && len(resolve(n).Content) > 0 {
+			schedNodes = append(schedNodes, n)
+		}
+		// Whether the deployment is paused and its schedules active must be
+		// read as Prefect reads them: a guess could unpause a deployment or
+		// activate a schedule on takeover.
+		unreadable := func(n *yamlv3.Node) bool {
+			if n == nil {
+				return false
+			}
+			_, _, ok := laxBool(n)
+			return !ok || isTemplate(n)
+		}
+		if n := keys["paused"]; unreadable(n) {
+			hold(resolve(n), "deployment %q is not adopted: its paused %s is not true or false as Prefect reads it (a template is resolved only by prefect deploy), and prefectgen does not guess whether it is paused", name, show(n))
+			continue
+		}
+		held := false
+		for _, sn := range schedNodes {
+			if n := mapping(resolve(sn))["active"]; unreadable(n) {
+				hold(resolve(n), "deployment %q is not adopted: its schedule's active %s is not true or false as Prefect reads it (a template is resolved only by prefect deploy), and prefectgen does not guess whether the schedule is active", name, show(n))
+				held = true
+				break
+			}
+		}
+		if held {
+			continue
+		}
 		af := AdoptedFlow{Flow: f, Line: item.Line}
 		set := func(k string, v any) { af.Settings = append(af.Settings, Setting{k, v}) }
 		set("deployment_name", name)
@@ -202,13 +246,6 @@ func Adopt(data []byte, flows []discover.FlowMetadata) (*Adoption, error) {
 			if err := resolve(n).Decode(&p); err == nil && len(p) > 0 {
 				set("parameters", p)
 			}
-		}
-		schedNodes := []*yamlv3.Node{}
-		if n := keys["schedules"]; n != nil && resolve(n).Kind == yamlv3.SequenceNode {
-			schedNodes = resolve(n).Content
-		}
-		if n := keys["schedule"]; n != nil && resolve(n).Kind == yamlv3.MappingNode && len(resolve(n).Content) > 0 {
-			schedNodes = append(schedNodes, n)
 		}
 		var scheds []any
 		for _, sn := range schedNodes {
@@ -265,11 +302,16 @@ func Adopt(data []byte, flows []discover.FlowMetadata) (*Adoption, error) {
 			}
 		}
 		for _, k := range []string{"paused", "enforce_parameter_schema"} {
-			if n := keys[k]; n != nil {
-				var b bool
-				if resolve(n).Decode(&b) == nil {
-					set(k, b)
-				}
+			n := keys[k]
+			if n == nil {
+				continue
+			}
+			b, isSet, ok := laxBool(n)
+			switch {
+			case !ok || isTemplate(n):
+				report(resolve(n), "%s %s of deployment %q is not adopted: it is not true or false as Prefect reads it (a template is resolved only by prefect deploy)", k, show(n), name)
+			case isSet:
+				set(k, b)
 			}
 		}
 		// The pull steps: the deployment's own, else the file's.
@@ -358,9 +400,19 @@ func adoptSchedule(n *yamlv3.Node, report func(*yamlv3.Node, string, ...any)) ma
 	for _, kv := range keyNodes(n) {
 		k, kn := kv.key, kv.node
 		v := resolve(mapping(n)[k])
+		if v.Kind == yamlv3.ScalarNode && v.Tag == "!!null" {
+			// Prefect reads a null as unset.
+			continue
+		}
 		switch k {
 		case "cron", "rrule", "timezone", "anchor_date", "slug":
-			out[k] = v.Value
+			if v.Kind != yamlv3.ScalarNode {
+				report(v, "a schedule's %s that is not a string is not adopted", k)
+				return nil
+			}
+			if v.Value != "" {
+				out[k] = v.Value
+			}
 		case "interval":
 			secs, ok := intervalSeconds(v)
 			if !ok {
@@ -369,9 +421,11 @@ func adoptSchedule(n *yamlv3.Node, report func(*yamlv3.Node, string, ...any)) ma
 			}
 			out[k] = secs
 		case "active", "day_or":
-			var b bool
-			if v.Decode(&b) != nil {
-				report(v, "a schedule's %s %q is not adopted (prefectgen takes true or false): the schedule is adopted without it", k, v.Value)
+			// An active that cannot be read keeps its deployment from
+			// being adopted (Adopt checks it first).
+			b, _, ok := laxBool(v)
+			if !ok || isTemplate(v) {
+				report(v, "a schedule's %s %s is not adopted (it is not true or false as Prefect reads it): the schedule is adopted without it", k, show(v))
 				continue
 			}
 			out[k] = b
@@ -384,7 +438,96 @@ func adoptSchedule(n *yamlv3.Node, report func(*yamlv3.Node, string, ...any)) ma
 			report(kn, "schedule key %q is not adopted", k)
 		}
 	}
+	if out["cron"] == nil && out["interval"] == nil && out["rrule"] == nil {
+		report(n, "a schedule without a cron, interval or rrule is not adopted (prefect deploy rejects it too)")
+		return nil
+	}
 	return out
+}
+
+// laxBool reads a boolean as Prefect does (pydantic's lax mode): true,
+// 1 or one of the strings "1", "true", "t", "yes", "y", "on" in any case
+// is true; false, 0 and "0", "false", "f", "no", "n", "off" are false.
+// A null is unset (isSet false); ok is false for anything else.
+func laxBool(n *yamlv3.Node) (val, isSet, ok bool) {
+	n = resolve(n)
+	if n == nil || n.Kind != yamlv3.ScalarNode {
+		return false, false, false
+	}
+	switch {
+	case n.Tag == "!!null":
+		return false, false, true
+	case n.Tag == "!!bool":
+		var b bool
+		if n.Decode(&b) == nil {
+			return b, true, true
+		}
+	case n.Tag == "!!int":
+		var i int64
+		if n.Decode(&i) == nil && (i == 0 || i == 1) {
+			return i == 1, true, true
+		}
+		return false, false, false
+	case n.Tag == "!!float" && strings.Contains(n.Value, "."):
+		// PyYAML reads a float only with a dot; pydantic takes 0.0 and 1.0.
+		var f float64
+		if n.Decode(&f) == nil && (f == 0 || f == 1) {
+			return f == 1, true, true
+		}
+		return false, false, false
+	}
+	switch strings.ToLower(n.Value) {
+	case "1", "true", "t", "yes", "y", "on":
+		return true, true, true
+	case "0", "false", "f", "no", "n", "off":
+		return false, true, true
+	}
+	return false, false, false
+}
+
+// isTemplate is whether a scalar holds a Prefect template ({{ ... }}),
+// which only prefect deploy resolves.
+func isTemplate(n *yamlv3.Node) bool {
+	n = resolve(n)
+	return n != nil && n.Kind == yamlv3.ScalarNode && strings.Contains(n.Value, "{{")
+}
+
+// show is a value for a report: a scalar quoted, another node by kind.
+func show(n *yamlv3.Node) string {
+	n = resolve(n)
+	switch n.Kind {
+	case yamlv3.ScalarNode:
+		return strconv.Quote(n.Value)
+	case yamlv3.MappingNode:
+		return "(a mapping)"
+	case yamlv3.SequenceNode:
+		return "(a list)"
+	}
+	return "(no value)"
+}
+
+// maxLines is how many line numbers a message lists; LineList says how
+// many more there are.
+const maxLines = 10
+
+// LineList names lines for a message: "line 3", "lines 3, 9", or, for
+// many, the first ten and "and N more".
+func LineList(lines []int) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	var nums []string
+	for _, l := range lines[:min(len(lines), maxLines)] {
+		nums = append(nums, strconv.Itoa(l))
+	}
+	if len(lines) == 1 {
+		return "line " + nums[0]
+	}
+	s := "lines " + strings.Join(nums, ", ")
+	if len(lines) > maxLines {
+		s += fmt.Sprintf(" and %d more", len(lines)-maxLines)
+	}
+	return s
 }
 
 var isoDuration = regexp.MustCompile(`^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)

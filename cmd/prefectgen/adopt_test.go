@@ -39,14 +39,15 @@ def report_daily(team: str = "ops"):
 
 // handWrittenPrefectYAML is a hand-written prefect.yaml, deployed with plain
 // prefect deploy before prefectgen adopts it. REPO is the repository's
-// folder.
+// folder. Its booleans are quoted, which prefect deploy reads as booleans,
+// and so must init.
 const handWrittenPrefectYAML = `# Hand-written, before prefectgen.
 definitions:
   pool: &pool
     name: local-pool
   common: &common
     tags: [team-data, nightly, "{{ prefect.variables.owner }}"]
-    enforce_parameter_schema: false
+    enforce_parameter_schema: "false"
 
 build:
   - prefect.deployments.steps.run_shell_script:
@@ -70,6 +71,7 @@ deployments:
         timezone: "Europe/Amsterdam"
         slug: nightly-2am
       - interval: PT6H
+        timezone: null
         parameters: {limit: 50}
     concurrency_limit: 2
     work_pool:
@@ -80,12 +82,12 @@ deployments:
 
   - name: daily-report
     entrypoint: flows/report/workflow.py:report_daily
-    paused: true
+    paused: "true"
     tags: [reporting]
     parameters: {team: finance}
     schedules:
       - rrule: "FREQ=WEEKLY;BYDAY=MO,FR;BYHOUR=7"
-        active: false
+        active: "off"
         slug: weekly
     work_pool: *pool
 `
@@ -144,7 +146,7 @@ func TestAdoptPrefectYAML(t *testing.T) {
 	}
 
 	out, errOut, code := cli(t, "init", repo)
-	if code != 0 || !strings.Contains(out, "adopted 2 deployments of "+filepath.Join(repo, "prefect.yaml")+" (lines 18, 39) into the configuration, each under the same name\n") {
+	if code != 0 || !strings.Contains(out, "adopted 2 deployments of "+filepath.Join(repo, "prefect.yaml")+" (lines 18, 40) into the configuration, each under the same name\n") {
 		t.Fatalf("init exit %d:\n%s%s", code, out, errOut)
 	}
 	// The build step is reported, nothing else.

@@ -317,14 +317,11 @@ func reportAdoption(e *env, root string, a *generator.Adoption) error {
 		}
 		return nil
 	}
-	var nums []string
+	var nums []int
 	for _, af := range a.Flows {
-		nums = append(nums, strconv.Itoa(af.Line))
+		nums = append(nums, af.Line)
 	}
-	lines := "line " + nums[0]
-	if len(nums) > 1 {
-		lines = "lines " + strings.Join(nums, ", ")
-	}
+	lines := generator.LineList(nums)
 	fmt.Fprintf(e.stdout, "adopted %s of %s (%s) into the configuration, each under the same name\n", plural(len(a.Flows), "deployment"), file, lines)
 	orig := file + ".orig"
 	_, statErr := os.Stat(orig)
