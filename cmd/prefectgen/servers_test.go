@@ -126,12 +126,16 @@ func TestCloudShapedServer(t *testing.T) {
 		append([]string{"deploy", repo, "--create-pools"}, api...),
 		append([]string{"status", repo}, api...),
 		append([]string{"plan", repo, "--detailed-exitcode"}, api...),
+		append([]string{"clean", repo}, api...),
 	} {
 		out, errOut, code := cli(t, c...)
 		if code != 0 {
 			t.Fatalf("%s: exit %d\n%s%s", c[0], code, out, errOut)
 		}
 		noSecret(t, c[0], out, errOut)
+		if c[0] == "clean" && !strings.Contains(out, "0 deleted") {
+			t.Errorf("clean through the Cloud-shaped double:\n%s", out)
+		}
 		if c[0] == "status" && !strings.Contains(out, "/account/0b5e2a9e-3d3c-4c1a-9d7e-1f1f1f1f1f1f/workspace/6a6a6a6a-1b1b-4c4c-8d8d-2e2e2e2e2e2e/deployments/deployment/") {
 			t.Errorf("status links are not Cloud UI links:\n%s", out)
 		}
