@@ -572,7 +572,10 @@ func dockerMemory(b int64) string {
 // imageRef is the image of a flow: the configured name and tag.
 func (m *ConfigurationManager) imageRef(f *discover.FlowMetadata, e *schema.EnvironmentConfig, typ string) string {
 	img := m.Config.Images
-	name, _ := schema.Expand(img.Name, placeholders(f, e, typ))
+	name, err := schema.Expand(img.Name, placeholders(f, e, typ))
+	if err != nil { // an unknown placeholder, reported by the configuration's checks
+		name = img.Name
+	}
 	var tag string
 	switch img.TagStrategy {
 	case "fixed":
