@@ -127,7 +127,7 @@ var codes = []CodeInfo{
 		"Pin the distribution to one version in every file, or pin it in one place only."},
 	{InvalidRequirement, Warning,
 		"A line of a requirements file, a dependency in a pyproject.toml, or a pyproject.toml itself could not be understood.",
-		"Write it as a PEP 508 requirement such as `name==1.2.3`, or an option pip knows."},
+		"Write it as a PEP 508 requirement such as `name==1.2.3`, or an option pip knows; a pyproject.toml that does not parse as TOML needs its syntax fixed at the reported line."},
 	{MissingRequirementsInclude, Error,
 		"A requirements file includes (-r or -c) a file that does not exist.",
 		"Fix the path; it is relative to the including file."},
