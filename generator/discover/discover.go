@@ -41,12 +41,7 @@ type Result struct {
 // problem positioned in a Python file, # prefectgen: ignore[CODE] (or
 // ignore[CODE1,CODE2]), names its code. Discover leaves out the problems
 // it silences itself; checks run on the flows afterwards call Ignored.
-func (r *Result) Ignored(p diag.ValidationError) bool {
-	if p.Line == 0 || !strings.HasSuffix(p.FilePath, ".py") || !diag.Adjustable(p.Code) {
-		return false
-	}
-	return slices.Contains(r.ignores[p.FilePath][p.Line], p.Code)
-}
+func (r *Result) Ignored(p diag.ValidationError) bool { return inlineIgnored(r.ignores[p.FilePath], p) }
 
 // Stats counts the work done.
 type Stats struct {

@@ -49,12 +49,16 @@ func inlineIgnores(src []byte) map[int][]string {
 }
 
 // ignored reports whether an inline ignore on the problem's line names its
-// code, one that may be silenced (diag.Adjustable: not an error that
-// would make the generated files wrong).
+// code.
 func (d *discovery) ignored(p diag.ValidationError) bool {
-	if p.Line == 0 || !strings.HasSuffix(p.FilePath, ".py") || !diag.Adjustable(p.Code) {
-		return false
-	}
 	pf, ok := d.files[p.FilePath]
-	return ok && slices.Contains(pf.ignores[p.Line], p.Code)
+	return ok && inlineIgnored(pf.ignores, p)
+}
+
+// inlineIgnored reports whether lines, the inline ignores of the problem's
+// file, silence it: the comment on its line names its code, one that may be
+// silenced (diag.Adjustable: not an error that would make the generated
+// files wrong).
+func inlineIgnored(lines map[int][]string, p diag.ValidationError) bool {
+	return p.Line > 0 && strings.HasSuffix(p.FilePath, ".py") && diag.Adjustable(p.Code) && slices.Contains(lines[p.Line], p.Code)
 }
