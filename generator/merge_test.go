@@ -210,3 +210,31 @@ flows:
 		t.Errorf("paused %v, concurrency %v", docker.Paused, docker.ConcurrencyLimit)
 	}
 }
+
+// TestInlineIgnoreOfConfigurationChecks: a problem the configuration's
+// checks place in a flow file is silenced by the comment on its line, as
+// discovery's own are; an error that cannot be silenced stays.
+func TestInlineIgnoreOfConfigurationChecks(t *testing.T) {
+	for _, c := range []struct{ comment, config, want string }{
+		{"", "parameters: {limit: 5}", "flows/etl/workflow.py:5:1: CONFIG_RUNTIME_PARAMETER"},
+		{"  # prefectgen: ignore[CONFIG_RUNTIME_PARAMETER]", "parameters: {limit: 5}", ""},
+		{"  # prefectgen: ignore[CONFIG_MISSING_PARAMETER]", "schedules: [{interval: 60}]", "flows/etl/workflow.py:5:1: CONFIG_MISSING_PARAMETER"},
+	} {
+		root := writeRepo(t, map[string]string{
+			"requirements.txt":       "prefect\n",
+			"flows/etl/workflow.py":  "from prefect import flow\n\n\n@flow\ndef etl(source: str, limit: int = 10):" + c.comment + "\n    pass\n",
+			"deployment_config.yaml": "environments:\n  dev:\n    work_pools: {python: p}\nflows:\n  etl:\n    " + c.config + "\n",
+		})
+		p, err := Load(root, LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, pr := range p.Validation.All() {
+			got += pr.Pos() + ": " + pr.Code
+		}
+		if got != c.want {
+			t.Errorf("comment %q, %s: got %q, want %q", c.comment, c.config, got, c.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"prefectgen/diag"
 	"prefectgen/generator/discover"
@@ -71,7 +72,9 @@ func Load(root string, opts LoadOptions) (*Project, error) {
 		p.Validation.Merge(sel...)
 		m := p.Manager()
 		p.Validation.Merge(m.ValidateConfiguration()...)
-		all := cfg.AdjustAll(p.Validation.All())
+		// The configuration's checks place problems in flow files too;
+		// their inline ignores apply as to discovery's own.
+		all := slices.DeleteFunc(cfg.AdjustAll(p.Validation.All()), res.Ignored)
 		p.Validation = diag.ValidationResult{}
 		p.Validation.Merge(all...)
 	}
