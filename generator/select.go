@@ -32,10 +32,11 @@ type SkippedFlow struct {
 func selectFlows(c *schema.Config, flows []discover.FlowMetadata) (deployed []discover.FlowMetadata, skipped []SkippedFlow, probs []diag.ValidationError) {
 	sel := c.Deploy
 	matched := map[string]bool{}
-	matches := func(list string, pats []string, f *discover.FlowMetadata) bool {
+	compiled := map[string][]flowPattern{"include": compileFlowPatterns(sel.Include), "exclude": compileFlowPatterns(sel.Exclude)}
+	matches := func(list string, f *discover.FlowMetadata) bool {
 		hit := false
-		for i, p := range pats {
-			if flowMatches(p, f) {
+		for i, fp := range compiled[list] {
+			if fp.matches(f) {
 				matched[list+strconv.Itoa(i)] = true
 				hit = true
 			}
@@ -49,8 +50,8 @@ func selectFlows(c *schema.Config, flows []discover.FlowMetadata) (deployed []di
 	for i := range flows {
 		f := &flows[i]
 		fc := flowConfigOf(c, f)
-		excluded := matches("exclude", sel.Exclude, f)
-		included := matches("include", sel.Include, f)
+		excluded := matches("exclude", f)
+		included := matches("include", f)
 		switch {
 		case fc != nil && fc.Deploy != nil:
 			if !*fc.Deploy {
@@ -86,7 +87,7 @@ func selectFlows(c *schema.Config, flows []discover.FlowMetadata) (deployed []di
 			if matched[l.name+strconv.Itoa(i)] {
 				continue
 			}
-			if err := patternError(p); err != nil {
+			if err := compiled[l.name][i].err; err != nil {
 				probs = append(probs, c.Problem(diag.ConfigInvalidValue, []string{"deploy", l.name, strconv.Itoa(i)},
 					fmt.Sprintf("deploy.%s: pattern %q: %v", l.name, p, err)))
 				continue
@@ -107,23 +108,40 @@ func selectFlows(c *schema.Config, flows []discover.FlowMetadata) (deployed []di
 	return deployed, skipped, probs
 }
 
-// flowMatches reports whether a deploy: entry names a flow: its Prefect
-// name or folder name (globs allowed), or, for an entry with a "/" or
-// ending in ".py", the path of its file or of a folder above it.
-func flowMatches(pattern string, f *discover.FlowMetadata) bool {
-	if patternError(pattern) != nil {
-		return false
-	}
-	if strings.Contains(pattern, "/") || strings.HasSuffix(pattern, ".py") {
-		pm, err := patternmatcher.New([]string{strings.TrimSuffix(pattern, "/")})
-		if err != nil {
-			return false
+// flowPattern is a deploy: entry, compiled once: it names a flow by its
+// Prefect name or folder name (globs allowed), or, for an entry with a "/"
+// or ending in ".py", by the path of its file or of a folder above it.
+type flowPattern struct {
+	glob string                         // a name pattern, or ""
+	path *patternmatcher.PatternMatcher // a path pattern, or nil
+	err  error                          // why the entry is not a pattern
+}
+
+// compileFlowPatterns compiles deploy: entries.
+func compileFlowPatterns(entries []string) []flowPattern {
+	out := make([]flowPattern, len(entries))
+	for i, e := range entries {
+		if strings.Contains(e, "/") || strings.HasSuffix(e, ".py") {
+			out[i].path, out[i].err = patternmatcher.New([]string{strings.TrimSuffix(e, "/")})
+		} else {
+			out[i].glob = e
+			_, out[i].err = path.Match(e, "")
 		}
-		ok, err := pm.MatchesOrParentMatches(f.Path)
+	}
+	return out
+}
+
+// matches reports whether the entry names f.
+func (fp flowPattern) matches(f *discover.FlowMetadata) bool {
+	switch {
+	case fp.err != nil:
+		return false
+	case fp.path != nil:
+		ok, err := fp.path.MatchesOrParentMatches(f.Path)
 		return err == nil && ok
 	}
 	for _, name := range []string{f.Name, FolderName(f)} {
-		if ok, err := path.Match(pattern, name); err == nil && ok {
+		if ok, _ := path.Match(fp.glob, name); ok {
 			return true
 		}
 	}
@@ -196,14 +214,4 @@ func resolveSubflows(flows []discover.FlowMetadata, reasons []string, subflow st
 			reasons[i] = ""
 		}
 	}
-}
-
-// patternError reports a deploy: entry that is not a valid pattern.
-func patternError(pattern string) error {
-	if strings.Contains(pattern, "/") || strings.HasSuffix(pattern, ".py") {
-		_, err := patternmatcher.New([]string{strings.TrimSuffix(pattern, "/")})
-		return err
-	}
-	_, err := path.Match(pattern, "")
-	return err
 }
